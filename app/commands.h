@@ -1,0 +1,19 @@
+// Registration of the `anml` subcommands.
+//
+// Each subcommand lives in its own source file and adds itself to the
+// command-line parser through one of these functions; main.cc only calls
+// them. A subcommand's callback runs after parsing and sets the process exit
+// code through `*exit_code`.
+#ifndef ANML_APP_COMMANDS_H_
+#define ANML_APP_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace anml::app {
+
+// `anml bench engine`: per-sample throughput of the full engine step.
+void AddBenchEngineCommand(CLI::App& bench, int* exit_code);
+
+}  // namespace anml::app
+
+#endif  // ANML_APP_COMMANDS_H_
