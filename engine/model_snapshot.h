@@ -3,7 +3,8 @@
 // Everything a restarted engine needs to continue exactly where it stopped
 // (learner parameters and AdaGrad accumulators for every scheme, g_ref, the
 // normalizers, the gate, the watermark and counters) is written as named
-// arrays of doubles and of 64-bit integers. The state store encodes the two
+// arrays of doubles, of 64-bit integers and of strings (contributor ids, such
+// as the members of the reference set). The state store encodes the three
 // maps without knowing what the names mean, so adding a field to the engine
 // never changes the store's format; Pipeline::Restore() reports a missing or
 // mis-sized array as DataLoss naming it.
@@ -23,6 +24,7 @@ struct ModelSnapshot {
   uint64_t version = 0;
   std::map<std::string, std::vector<double>> reals;
   std::map<std::string, std::vector<int64_t>> integers;
+  std::map<std::string, std::vector<std::string>> texts;
 
   friend bool operator==(const ModelSnapshot&, const ModelSnapshot&) = default;
 };
