@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/status.h"
+
 namespace anml::engine {
 
 struct ModelSnapshot {
@@ -28,6 +30,22 @@ struct ModelSnapshot {
 
   friend bool operator==(const ModelSnapshot&, const ModelSnapshot&) = default;
 };
+
+// Copies the array `name` of `arrays` into `out`. DataLoss naming the array
+// when it is missing or does not hold exactly `size` values.
+template <typename T>
+Status FetchArray(const std::map<std::string, std::vector<T>>& arrays, const std::string& name,
+                  size_t size, std::vector<T>* out) {
+  auto it = arrays.find(name);
+  if (it == arrays.end()) return DataLoss("model snapshot: array '" + name + "' is missing");
+  if (it->second.size() != size) {
+    return DataLoss("model snapshot: array '" + name + "' has " +
+                    std::to_string(it->second.size()) + " values, expected " +
+                    std::to_string(size));
+  }
+  *out = it->second;
+  return Status::Ok();
+}
 
 }  // namespace anml::engine
 

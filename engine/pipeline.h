@@ -36,14 +36,21 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/combiner.h"
 #include "engine/config.h"
 #include "engine/contributor_table.h"
+#include "engine/factors.h"
+#include "engine/gradient_sketch.h"
+#include "engine/learner.h"
 #include "engine/model_snapshot.h"
 #include "engine/sample.h"
 #include "engine/scheme.h"
+#include "engine/scheme_gate.h"
 #include "engine/status.h"
 
 namespace anml::engine {
@@ -94,7 +101,6 @@ class Pipeline {
   // InvalidArgument when config.Validate() fails.
   static StatusOr<std::unique_ptr<Pipeline>> Create(const EngineConfig& config);
 
-  ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
@@ -151,12 +157,71 @@ class Pipeline {
   // array; the pipeline is unchanged then.
   Status Restore(const ModelSnapshot& snapshot);
 
-  const EngineConfig& config() const;
+  const EngineConfig& config() const { return config_; }
+
+  // The factors of a resident contributor now.
+  Factors FactorsOf(uint32_t slot) const;
+
+  // Ids of the contributors g_ref is aggregated over. After Restore() these
+  // are the stored members; the caller makes them resident (loading them
+  // from the state store) so the next refresh aggregates the same set.
+  std::vector<std::string> ReferenceMembers() const;
 
  private:
-  class Impl;
-  explicit Pipeline(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Pipeline(const EngineConfig& config);
+
+  Status CheckSample(const Sample& sample, bool needs_contributor) const;
+  Factors FactorsOf(const ContributorStats& stats) const;
+  void Train(const Sample& sample, ContributorStats& stats);
+  void HoldOut(const Sample& sample, ContributorStats& stats);
+  // Predicts with every candidate into predictions_ and their losses into
+  // losses_; returns the served prediction's loss.
+  double ScoreCandidates(const Sample& sample);
+  void FoldValidationGradient(const Sample& sample, int64_t time_ms);
+  void Refresh();
+  void RebuildActiveSet();
+  void RecomputeReference();
+  double EffectiveWeight(const ContributorStats& stats) const;
+  void MarkTouched(uint32_t slot);
+  std::span<double> PredictionOf(size_t candidate);
+  std::span<const double> PredictionOf(size_t candidate) const;
+
+  EngineConfig config_;
+  SchemeGate gate_;
+  // One shadow learner per candidate, in gate_.candidates() order.
+  std::vector<std::unique_ptr<Learner>> learners_;
+  size_t observer_ = 0;  // The uniform candidate: q is measured on it.
+  GradientSketch sketch_;
+  WeightCombiner combiner_;
+  ContributorTable table_;
+  ContributorStats prototype_;
+
+  std::vector<double> reference_;  // g_ref, in sketch coordinates.
+  bool reference_valid_ = false;
+  // g_val: the decayed sum of held-out (observer) gradients and its weight.
+  std::vector<double> validation_gradient_;
+  double validation_weight_ = 0.0;
+  int64_t validation_as_of_ms_ = 0;
+
+  std::vector<uint32_t> active_;   // The reference set, canonical order.
+  std::vector<uint32_t> touched_;  // Trained on since the last refresh.
+  std::vector<uint64_t> touched_epoch_;  // Per slot: last epoch touched.
+  std::vector<std::string> restored_members_;
+  uint64_t epoch_ = 1;
+
+  int64_t watermark_ms_ = kNoTime;
+  uint64_t trained_ = 0;
+  uint64_t heldout_ = 0;
+  uint64_t since_refresh_ = 0;
+  uint64_t version_ = 0;
+  bool changed_since_snapshot_ = false;
+
+  // Scratch buffers, sized once, so the per-sample path never allocates.
+  std::vector<double> predictions_;  // candidates x outputs.
+  std::vector<double> gradient_;     // The observer's full gradient.
+  std::vector<double> sketched_;     // Its projection g_i.
+  std::vector<double> losses_;       // Per candidate.
+  std::vector<double> mixture_;      // The blended prediction.
 };
 
 }  // namespace anml::engine
