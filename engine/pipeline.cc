@@ -51,6 +51,7 @@ Pipeline::Pipeline(const EngineConfig& config)
   predictions_.assign(learners_.size() * outputs, 0.0);
   gradient_.assign(learners_[0]->ParameterCount(), 0.0);
   sketched_.assign(sketch_.dimension(), 0.0);
+  served_gradient_.assign(sketch_.dimension(), 0.0);
   losses_.assign(learners_.size(), 0.0);
   mixture_.assign(outputs, 0.0);
 }
@@ -146,7 +147,6 @@ void Pipeline::Train(const Sample& sample, ContributorStats& stats) {
 
   // 4. Each candidate's weight and step; the observer always weighs 1.
   const Factors factors = FactorsOf(stats);
-  double served_weight = 1.0;
   for (size_t k = 0; k < learners_.size(); ++k) {
     const Scheme scheme = gate_.candidates()[k];
     double weight = 1.0;
@@ -155,19 +155,26 @@ void Pipeline::Train(const Sample& sample, ContributorStats& stats) {
                                       score, age);
       learners_[k]->Predict(sample.features, PredictionOf(k));
     }
+    if (static_cast<int>(k) == gate_.served_index()) Attribute(sample, stats, k, weight);
     learners_[k]->Update(sample.features, PredictionOf(k), sample.label, weight);
-    if (static_cast<int>(k) == gate_.served_index()) served_weight = weight;
-  }
-
-  // 5. Attribution: the first-order drop in held-out loss this step causes,
-  // eta * w_i * <g_i, g_val>, with g_val the mean held-out gradient.
-  if (validation_weight_ > 0) {
-    double dot = 0;
-    for (size_t i = 0; i < sketched_.size(); ++i) dot += sketched_[i] * validation_gradient_[i];
-    stats.attribution +=
-        config_.learner.learning_rate * served_weight * dot / validation_weight_;
   }
   ++trained_;
+}
+
+void Pipeline::Attribute(const Sample& sample, ContributorStats& stats, size_t served,
+                         double weight) {
+  // 5. Attribution: the first-order drop in held-out loss that this step of
+  // the served model causes, eta * w_i * <g_i, g_val>, with g_i and g_val
+  // both the served model's gradients (before its update), in sketch
+  // coordinates.
+  if (!(validation_weight_ > 0) || !(weight > 0)) return;
+  learners_[served]->Gradient(sample.features, PredictionOf(served), sample.label, gradient_);
+  sketch_.Project(gradient_, served_gradient_);
+  double dot = 0;
+  for (size_t i = 0; i < served_gradient_.size(); ++i) {
+    dot += served_gradient_[i] * validation_gradient_[i];
+  }
+  stats.attribution += config_.learner.learning_rate * weight * dot / validation_weight_;
 }
 
 void Pipeline::HoldOut(const Sample& sample, ContributorStats& stats) {
@@ -178,7 +185,10 @@ void Pipeline::HoldOut(const Sample& sample, ContributorStats& stats) {
   stats.heldout_weight += 1.0;
   ++stats.heldout_samples;
   gate_.Observe(losses_, served_loss, watermark_ms_);
-  FoldValidationGradient(sample, watermark_ms_);
+  // A held-out sample shapes g_val as much as the served scheme trusts its
+  // contributor, so down-weighted contributors cannot define "helpful".
+  double trust = combiner_.ContributorWeight(gate_.served(), FactorsOf(stats));
+  FoldValidationGradient(sample, watermark_ms_, trust);
   ++heldout_;
 }
 
@@ -188,7 +198,7 @@ Status Pipeline::ProcessValidation(const Sample& sample) {
   double served_loss = ScoreCandidates(sample);
   gate_.Observe(losses_, served_loss, time_ms);
   gate_.ObserveValidation(losses_, sample.key, time_ms);
-  FoldValidationGradient(sample, time_ms);
+  FoldValidationGradient(sample, time_ms, /*trust=*/1.0);
   changed_since_snapshot_ = true;
   return Status::Ok();
 }
@@ -203,22 +213,22 @@ double Pipeline::ScoreCandidates(const Sample& sample) {
   return learners_[observer_]->Loss(mixture_, sample.label);
 }
 
-void Pipeline::FoldValidationGradient(const Sample& sample, int64_t time_ms) {
-  // g_val is measured on the observer, in the same sketch coordinates as
-  // g_i, so <g_i, g_val> compares like with like.
+void Pipeline::FoldValidationGradient(const Sample& sample, int64_t time_ms, double trust) {
   if (time_ms > validation_as_of_ms_) {
     double decay = DecayFactor(time_ms - validation_as_of_ms_, config_.gate.score_half_life_ms);
     for (double& value : validation_gradient_) value *= decay;
     validation_weight_ *= decay;
     validation_as_of_ms_ = time_ms;
   }
-  Learner& observer = *learners_[observer_];
-  std::span<double> observed = PredictionOf(observer_);
-  observer.Predict(sample.features, observed);
-  observer.Gradient(sample.features, observed, sample.label, gradient_);
-  sketch_.Project(gradient_, sketched_);
-  for (size_t i = 0; i < sketched_.size(); ++i) validation_gradient_[i] += sketched_[i];
-  validation_weight_ += 1.0;
+  if (!(trust > 0)) return;
+  // ScoreCandidates() left every candidate's prediction in predictions_.
+  const size_t served = static_cast<size_t>(gate_.served_index());
+  learners_[served]->Gradient(sample.features, PredictionOf(served), sample.label, gradient_);
+  sketch_.Project(gradient_, served_gradient_);
+  for (size_t i = 0; i < served_gradient_.size(); ++i) {
+    validation_gradient_[i] += trust * served_gradient_[i];
+  }
+  validation_weight_ += trust;
 }
 
 Factors Pipeline::FactorsOf(uint32_t slot) const { return FactorsOf(table_.stats(slot)); }

@@ -11,10 +11,12 @@
 //      decayed mean gradient G_c and consistency counts;
 //   4. computes the contributor's factors q, v, r, T and each candidate
 //      scheme's importance weight, and updates each scheme's shadow learner;
-//   5. credits the contributor with attribution eta * w_i * <g_i, g_val>.
+//   5. credits the contributor with attribution eta * w_i * <g_i, g_val>,
+//      both gradients taken on the served model before its step.
 // A hashed fraction of samples (GateConfig::heldout_fraction) is held out
 // instead: no learner trains on it; every scheme is scored on it (test then
-// train) and the held-out gradient g_val is updated. Every
+// train) and g_val, the served model's mean held-out gradient weighted by
+// each sample's contributor weight, is updated. Every
 // ReferenceConfig::refresh_interval training samples, g_ref, the weight
 // normalizers and the Stage 2 gate are recomputed over the most active
 // contributors. Everything is deterministic given the seed and input order.
@@ -177,7 +179,10 @@ class Pipeline {
   // Predicts with every candidate into predictions_ and their losses into
   // losses_; returns the served prediction's loss.
   double ScoreCandidates(const Sample& sample);
-  void FoldValidationGradient(const Sample& sample, int64_t time_ms);
+  void Attribute(const Sample& sample, ContributorStats& stats, size_t served, double weight);
+  // Adds the served model's gradient on a scored sample to g_val with
+  // weight `trust`.
+  void FoldValidationGradient(const Sample& sample, int64_t time_ms, double trust);
   void Refresh();
   void RebuildActiveSet();
   void RecomputeReference();
@@ -220,6 +225,7 @@ class Pipeline {
   std::vector<double> predictions_;  // candidates x outputs.
   std::vector<double> gradient_;     // The observer's full gradient.
   std::vector<double> sketched_;     // Its projection g_i.
+  std::vector<double> served_gradient_;  // The served model's, projected.
   std::vector<double> losses_;       // Per candidate.
   std::vector<double> mixture_;      // The blended prediction.
 };
