@@ -31,7 +31,9 @@
 // over at most ReferenceConfig::max_contributors of the most active resident
 // contributors; contributors outside that set still get weights, but do not
 // shape the reference. Between refreshes, weights use the normalizers of the
-// last refresh.
+// last refresh. Attribution is an undecayed ledger: samples taken before
+// g_ref exists, when every contributor still weighs about 1, stay in it, so
+// attribution is noisy in sign for contributors with few samples.
 #ifndef ANML_ENGINE_PIPELINE_H_
 #define ANML_ENGINE_PIPELINE_H_
 
