@@ -15,6 +15,11 @@ double LogFloored(double factor, double floor) {
   return std::log(std::max(std::isfinite(factor) ? factor : 0.0, floor));
 }
 
+// A factor that is NaN or infinite earns no trust: it counts as 0, as the
+// softmax's floored logarithm already treats it. Otherwise one broken
+// factor would make a mean raw score, and so every weight, NaN.
+double TrustedFactor(double factor) { return std::isfinite(factor) ? factor : 0.0; }
+
 bool IsSoftmax(Scheme scheme) { return scheme == Scheme::kAnmlSoftmax; }
 
 }  // namespace
@@ -45,9 +50,9 @@ double WeightCombiner::RawScore(Scheme scheme, const Factors& f) const {
     case Scheme::kSampleLevel:
       return 1.0;
     case Scheme::kGradientOnly:
-      return f.q;
+      return TrustedFactor(f.q);
     case Scheme::kAnmlMultiplicative:
-      return f.q * f.v * f.r * f.t;
+      return TrustedFactor(f.q) * TrustedFactor(f.v) * TrustedFactor(f.r) * TrustedFactor(f.t);
     case Scheme::kAnmlSoftmax: {
       const auto& beta = combine_.softmax_beta;
       const double floor = combine_.softmax_factor_floor;
@@ -56,7 +61,8 @@ double WeightCombiner::RawScore(Scheme scheme, const Factors& f) const {
       return sum / combine_.softmax_temperature;
     }
     case Scheme::kAnmlGated:
-      return f.q * f.t * GatedExternalSignal(f.v, f.r, f.gamma, factors_);
+      return TrustedFactor(f.q) * TrustedFactor(f.t) *
+             GatedExternalSignal(f.v, f.r, f.gamma, factors_);
   }
   return 1.0;
 }
@@ -80,7 +86,7 @@ double WeightCombiner::SampleWeight(Scheme scheme, double contributor_weight,
     case Scheme::kAnmlMultiplicative:
     case Scheme::kAnmlSoftmax:
     case Scheme::kAnmlGated:
-      return contributor_weight * age_factor;
+      return contributor_weight * TrustedFactor(age_factor);
   }
   return 1.0;
 }
