@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "engine/sample.h"
 
@@ -29,17 +30,47 @@ void GradientSketch::Project(std::span<const double> gradient, std::span<double>
   for (size_t i = 0; i < input_dimension_; ++i) out[bucket_[i]] += sign_[i] * gradient[i];
 }
 
-double Cosine(std::span<const double> a, std::span<const double> b) {
+namespace {
+
+// The plain cosine; NaN when a squared norm or the dot product overflows to
+// infinity or a squared norm underflows to zero.
+double UnscaledCosine(std::span<const double> a, std::span<const double> b, double scale_a,
+                      double scale_b) {
   double dot = 0, norm_a = 0, norm_b = 0;
   for (size_t i = 0; i < a.size(); ++i) {
-    dot += a[i] * b[i];
-    norm_a += a[i] * a[i];
-    norm_b += b[i] * b[i];
+    const double x = a[i] / scale_a, y = b[i] / scale_b;
+    dot += x * y;
+    norm_a += x * x;
+    norm_b += y * y;
   }
   double denominator = std::sqrt(norm_a * norm_b);
-  if (!(denominator > 0) || !std::isfinite(denominator) || !std::isfinite(dot)) return 0.0;
+  if (!(denominator > 0) || !std::isfinite(denominator) || !std::isfinite(dot)) return std::numeric_limits<double>::quiet_NaN();
+  return dot / denominator;
+}
+
+double MaxAbs(std::span<const double> v) {
+  double largest = 0;
+  for (double value : v) largest = std::max(largest, std::abs(value));
+  return largest;
+}
+
+}  // namespace
+
+double Cosine(std::span<const double> a, std::span<const double> b) {
+  double cosine = UnscaledCosine(a, b, 1.0, 1.0);
+  if (std::isnan(cosine)) {
+    // Finite vectors whose squares overflow (or underflow) still have a
+    // cosine: dividing each by its largest magnitude, which a cosine does
+    // not see, brings the squares back into range. A zero or non-finite
+    // vector stays NaN here and gives 0 below.
+    const double scale_a = MaxAbs(a), scale_b = MaxAbs(b);
+    if (scale_a > 0 && scale_b > 0 && std::isfinite(scale_a) && std::isfinite(scale_b)) {
+      cosine = UnscaledCosine(a, b, scale_a, scale_b);
+    }
+  }
+  if (std::isnan(cosine)) return 0.0;
   // Rounding can put the ratio a hair outside [-1, 1].
-  return std::clamp(dot / denominator, -1.0, 1.0);
+  return std::clamp(cosine, -1.0, 1.0);
 }
 
 }  // namespace anml::engine
