@@ -69,20 +69,22 @@ void Pipeline::SetMetadata(uint32_t slot, Verification verification, double repu
 }
 
 Status Pipeline::CheckSample(const Sample& sample, bool needs_contributor) const {
-  std::string where = needs_contributor && table_.resident(sample.contributor)
-                          ? "sample from contributor '" + table_.id(sample.contributor) + "'"
-                          : std::string("sample");
+  // The message's prefix is built only on failure: this runs per sample.
+  auto where = [&] {
+    return needs_contributor ? "sample from contributor '" + table_.id(sample.contributor) + "'"
+                             : std::string("sample");
+  };
   if (needs_contributor && !table_.resident(sample.contributor)) {
     return InvalidArgument("sample: contributor slot " + std::to_string(sample.contributor) +
                            " is not resident");
   }
   if (sample.features.size() != static_cast<size_t>(config_.dimension)) {
-    return InvalidArgument(where + ": expected " + std::to_string(config_.dimension) +
+    return InvalidArgument(where() + ": expected " + std::to_string(config_.dimension) +
                            " features, got " + std::to_string(sample.features.size()));
   }
   for (size_t i = 0; i < sample.features.size(); ++i) {
     if (!std::isfinite(sample.features[i])) {
-      return InvalidArgument(where + ": feature " + std::to_string(i) + " is " +
+      return InvalidArgument(where() + ": feature " + std::to_string(i) + " is " +
                              std::to_string(sample.features[i]) + ", expected a finite number");
     }
   }
@@ -93,7 +95,7 @@ Status Pipeline::CheckSample(const Sample& sample, bool needs_contributor) const
     valid = valid && label >= 0 && label < config_.classes && label == std::floor(label);
   }
   if (!valid) {
-    return InvalidArgument(where + ": label " + std::to_string(label) + " is not valid for " +
+    return InvalidArgument(where() + ": label " + std::to_string(label) + " is not valid for " +
                            std::string(TaskName(config_.task)) + " with " +
                            std::to_string(config_.classes) + " classes");
   }
@@ -356,15 +358,19 @@ void Pipeline::RecomputeReference() {
   // g_ref: per coordinate, the count-weighted trimmed mean of the active
   // contributors' mean gradients G_c. Counts are capped, so neither one
   // large contributor nor a block of small ones owns the direction.
+  std::vector<double> weights;
+  weights.reserve(active_.size());
+  for (uint32_t slot : active_) {
+    weights.push_back(
+        std::min(EffectiveWeight(table_.stats(slot)), config_.reference.max_count_weight));
+  }
   std::vector<std::pair<double, double>> column;
   column.reserve(active_.size());
   double norm = 0;
   for (size_t i = 0; i < reference_.size(); ++i) {
     column.clear();
-    for (uint32_t slot : active_) {
-      const ContributorStats& stats = table_.stats(slot);
-      double weight = std::min(EffectiveWeight(stats), config_.reference.max_count_weight);
-      column.emplace_back(stats.MeanGradient(i), weight);
+    for (size_t m = 0; m < active_.size(); ++m) {
+      column.emplace_back(table_.stats(active_[m]).MeanGradient(i), weights[m]);
     }
     reference_[i] = WeightedTrimmedMean(column, config_.reference.trim_fraction);
     norm += reference_[i] * reference_[i];
