@@ -1,0 +1,104 @@
+#include "state/internal/rocksdb_options.h"
+
+#include <algorithm>
+#include <array>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include "state/internal/logger.h"
+
+namespace anml::state::internal {
+namespace {
+
+// Ten bits per key gives bloom filters about a 1% false-positive rate, so a
+// lookup of a contributor that was never stored (every new contributor)
+// rarely reads a data block.
+constexpr double kBloomBitsPerKey = 10.0;
+// Memtable bloom filter size as a fraction of the memtable, for the same
+// reason before a flush.
+constexpr double kMemtableBloomRatio = 0.02;
+// Small column families (offsets, models, metadata) need little memtable.
+constexpr size_t kSmallWriteBuffer = size_t{4} << 20;
+// Bound the log so a crash never leaves more than this to replay at open.
+constexpr uint64_t kMaxWalBytes = uint64_t{256} << 20;
+
+bool Supported(rocksdb::CompressionType type) {
+  const std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
+  return std::find(supported.begin(), supported.end(), type) != supported.end();
+}
+
+// LZ4 is cheap enough for the upper levels; the bottom level, which holds
+// most of the data, takes ZSTD's better ratio. Each falls back to what this
+// RocksDB build supports.
+void ChooseCompression(rocksdb::ColumnFamilyOptions* family) {
+  family->compression = Supported(rocksdb::kLZ4Compression)      ? rocksdb::kLZ4Compression
+                        : Supported(rocksdb::kSnappyCompression) ? rocksdb::kSnappyCompression
+                                                                 : rocksdb::kNoCompression;
+  family->bottommost_compression =
+      Supported(rocksdb::kZSTD) ? rocksdb::kZSTD : family->compression;
+}
+
+rocksdb::ColumnFamilyOptions MakeFamilyOptions(std::shared_ptr<rocksdb::Cache> cache,
+                                               size_t write_buffer, bool point_lookups) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = std::move(cache);
+  // Index and filter blocks live in the block cache, so its capacity bounds
+  // them too and memory stays within the configured size.
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  if (point_lookups) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+  }
+
+  rocksdb::ColumnFamilyOptions family;
+  family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  family.write_buffer_size = write_buffer;
+  family.max_write_buffer_number = 2;
+  family.level_compaction_dynamic_level_bytes = true;
+  if (point_lookups) {
+    family.memtable_whole_key_filtering = true;
+    family.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
+  }
+  ChooseCompression(&family);
+  return family;
+}
+
+}  // namespace
+
+const std::string& FamilyName(int family) {
+  static const std::array<std::string, kFamilyCount> kNames = {
+      rocksdb::kDefaultColumnFamilyName, "contributors", "metadata", "weights", "models",
+      "offsets"};
+  return kNames[static_cast<size_t>(family)];
+}
+
+rocksdb::DBOptions MakeDbOptions(const StoreOptions& options,
+                                 std::shared_ptr<rocksdb::Statistics> statistics) {
+  rocksdb::DBOptions db;
+  db.create_if_missing = options.create_if_missing && !options.read_only;
+  db.create_missing_column_families = false;
+  db.statistics = std::move(statistics);
+  db.max_background_jobs = 2;
+  db.max_total_wal_size = kMaxWalBytes;
+  db.info_log = MakeRocksDbLogger();
+  db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  return db;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> MakeFamilies(const StoreOptions& options) {
+  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int family = 0; family < kFamilyCount; ++family) {
+    const bool per_contributor = family == kContributorsFamily || family == kWeightsFamily;
+    const bool point_lookups = per_contributor || family == kMetadataFamily;
+    const size_t buffer = per_contributor ? options.write_buffer_bytes : kSmallWriteBuffer;
+    families.emplace_back(FamilyName(family), MakeFamilyOptions(cache, buffer, point_lookups));
+  }
+  return families;
+}
+
+}  // namespace anml::state::internal
