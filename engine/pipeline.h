@@ -92,9 +92,10 @@ struct GateReport {
   // and the number of held-out samples scored.
   double served_loss = 0.0;
   uint64_t scored_samples = 0;
-  // The robust loss gap from the served scheme to the best candidate (>= 0)
-  // and the confidence radius z * se of that gap at the last refresh: the
-  // gate guarantees gap <= radius, or it would have switched.
+  // The robust loss gap from the served scheme to the best candidate (>= 0;
+  // the trimmed mean over units of their per-unit loss difference) and the
+  // confidence radius z * se of that gap at the last refresh: the gate
+  // guarantees gap <= radius, or it would have switched.
   double excess = 0.0;
   double excess_bound = 0.0;
   size_t units = 0;  // Scoring units (contributors or validation buckets).

@@ -9,6 +9,20 @@
 #include "engine/sample.h"
 
 namespace anml::engine {
+namespace {
+
+// The trimmed mean and standard error over units of the per-unit loss
+// difference best - served (`k` candidates per unit); negative favours best.
+TrimmedEstimate PairedGap(std::span<const double> unit_means, size_t unit_count, size_t k,
+                          int best, int served, double trim) {
+  std::vector<double> differences(unit_count);
+  for (size_t u = 0; u < unit_count; ++u) {
+    differences[u] = unit_means[u * k + best] - unit_means[u * k + served];
+  }
+  return TrimmedMean(differences, trim);
+}
+
+}  // namespace
 
 SchemeGate::SchemeGate(const GateConfig& config) : config_(config) {
   for (Scheme scheme : config.candidates) {
@@ -96,11 +110,7 @@ void SchemeGate::Select(std::span<const double> unit_means, size_t unit_count) {
   excess_ = excess_bound_ = 0.0;
   if (best == served_) return;
 
-  // Paired per-unit differences best - served: negative favours switching.
-  for (size_t u = 0; u < unit_count; ++u) {
-    column[u] = unit_means[u * k + best] - unit_means[u * k + served_];
-  }
-  TrimmedEstimate gap = TrimmedMean(column, config_.trim_fraction);
+  TrimmedEstimate gap = PairedGap(unit_means, unit_count, k, best, served_, config_.trim_fraction);
   double radius = config_.switch_z * gap.standard_error;
   if (config_.mode == GateConfig::Mode::kSelect && gap.kept >= 2 && gap.mean + radius < 0) {
     served_ = best;
@@ -109,8 +119,15 @@ void SchemeGate::Select(std::span<const double> unit_means, size_t unit_count) {
   }
   if (config_.mode == GateConfig::Mode::kBlend) {
     served_ = static_cast<int>(std::max_element(blend_.begin(), blend_.end()) - blend_.begin());
+    if (served_ == best) return;
+    gap = PairedGap(unit_means, unit_count, k, best, served_, config_.trim_fraction);
+    radius = config_.switch_z * gap.standard_error;
   }
-  excess_ = std::max(0.0, robust_loss_[served_] - robust_loss_[best]);
+  // The excess is the statistic the switching rule tests, the trimmed mean
+  // of the paired differences, not the difference of the two robust losses:
+  // trimming each candidate's column separately can drop different units,
+  // and then not switching bounds nothing about that difference.
+  excess_ = std::max(0.0, -gap.mean);
   excess_bound_ = std::isfinite(radius) ? radius : excess_;
 }
 
@@ -145,8 +162,9 @@ Status SchemeGate::Load(const ModelSnapshot& snapshot) {
   ANML_RETURN_IF_ERROR(FetchArray(snapshot.reals, "gate.scalars", 4, &scalars));
   ANML_RETURN_IF_ERROR(FetchArray(snapshot.integers, "gate.state", 5, &state));
   if (state[0] < 0 || state[0] >= static_cast<int64_t>(k)) {
-    return DataLoss("model snapshot: served scheme index " + std::to_string(state[0]) +
-                    " is outside [0, " + std::to_string(k) + ")");
+    return DataLoss("model snapshot: array 'gate.state' holds served scheme index " +
+                    std::to_string(state[0]) + ", expected one in [0, " + std::to_string(k) +
+                    ")");
   }
   loss_sum_ = std::move(loss_sum);
   buckets_ = std::move(buckets);

@@ -12,10 +12,11 @@
 // In select mode the served scheme changes to the best candidate only when
 // the trimmed mean of the per-unit loss differences (best - served) is
 // below zero by switch_z standard errors. The guarantee this gives, checked
-// at every refresh: the served scheme's robust loss exceeds the best
-// candidate's by at most excess_bound() = switch_z * se of that difference,
-// or the gate would have switched; uniform is always a candidate, so the
-// served model is never worse than the plain baseline beyond that bound.
+// at every refresh: excess(), the trimmed mean over units of the served
+// scheme's loss minus the best candidate's, is at most excess_bound() =
+// switch_z * se of that mean, or the gate would have switched; uniform is
+// always a candidate, so the served model is never worse than the plain
+// baseline beyond that bound.
 //
 // In blend mode predictions mix the candidates with Hedge weights
 // pi_k ~ exp(-eta * S_k), S_k the candidate's decayed held-out loss sum.
