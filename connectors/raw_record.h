@@ -1,0 +1,33 @@
+// A Kafka record as the codecs see it: borrowed bytes plus where they came
+// from, so that every decoding error can name its topic, partition and
+// offset.
+//
+// Thread safety: a view; valid only while the bytes it points to live.
+#ifndef ANML_CONNECTORS_RAW_RECORD_H_
+#define ANML_CONNECTORS_RAW_RECORD_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace anml::connectors {
+
+// The longest contributor id DESIGN.md section 4 allows, in bytes of UTF-8.
+inline constexpr size_t kMaxContributorIdBytes = 256;
+
+struct RawRecord {
+  std::optional<std::string_view> key;    // nullopt for a null key.
+  std::optional<std::string_view> value;  // nullopt for a null value.
+  int64_t timestamp_ms = -1;              // The message timestamp; -1 if none.
+  std::string_view topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+};
+
+// "<topic>[<partition>]@<offset>", the prefix of every record error.
+std::string RecordPlace(const RawRecord& record);
+
+}  // namespace anml::connectors
+
+#endif  // ANML_CONNECTORS_RAW_RECORD_H_
