@@ -14,6 +14,7 @@
 #include <rocksdb/db.h>
 
 #include "state/record_codec.h"
+#include "tests/state/raw_db.h"
 #include "tests/state/temp_dir.h"
 
 namespace anml::state {
@@ -43,41 +44,6 @@ ModelSnapshot Model(uint64_t version) {
   model.texts["reference.members"] = {"c1"};
   return model;
 }
-
-// The store's RocksDB opened directly with every column family, to plant
-// damage the store's own API would never write.
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    std::vector<std::string> names;
-    if (!rocksdb::DB::ListColumnFamilies({}, path, &names).ok()) return;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const std::string& name : names) {
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-    }
-    rocksdb::DB* db = nullptr;
-    if (!rocksdb::DB::Open({}, path, families, &handles_, &db).ok()) return;
-    db_.reset(db);
-    names_ = names;
-  }
-  ~RawDb() {
-    // Freeing handles cannot fail for the families opened here.
-    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-  }
-  bool ok() const { return db_ != nullptr; }
-  rocksdb::DB& db() { return *db_; }
-  rocksdb::ColumnFamilyHandle* Family(const std::string& name) {
-    for (size_t i = 0; i < names_.size(); ++i) {
-      if (names_[i] == name) return handles_[i];
-    }
-    return nullptr;
-  }
-
- private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::vector<std::string> names_;
-};
 
 class StateStoreTest : public ::testing::Test {
  protected:

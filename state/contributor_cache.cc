@@ -1,0 +1,97 @@
+#include "state/contributor_cache.h"
+
+#include <unordered_set>
+
+namespace anml::state {
+
+ContributorCache::ContributorCache(StateStore* store, ResidentContributors* residents,
+                                   size_t max_bytes)
+    : store_(store), residents_(residents), max_bytes_(max_bytes) {}
+
+std::vector<std::string_view> ContributorCache::Missing(std::span<const std::string_view> ids) {
+  const engine::ContributorTable& table = residents_->table();
+  std::unordered_set<std::string_view> seen;
+  std::vector<std::string_view> missing;
+  for (std::string_view id : ids) {
+    if (!seen.insert(id).second) continue;
+    if (table.Find(id)) {
+      ++counters_.hits_total;
+    } else {
+      missing.push_back(id);
+    }
+  }
+  counters_.misses_total += missing.size();
+  return missing;
+}
+
+StatusOr<ContributorCache::MetadataList> ContributorCache::EnsureResident(
+    std::span<const std::string_view> ids) {
+  const std::vector<std::string_view> missing = Missing(ids);
+  if (missing.empty()) return MetadataList();
+  auto loaded = store_->LoadMany(missing);
+  if (!loaded.ok()) return loaded.status();
+
+  MetadataList metadata;
+  engine::ContributorTable& table = residents_->table();
+  for (size_t i = 0; i < missing.size(); ++i) {
+    if ((*loaded)[i]) {
+      table.Adopt(missing[i], std::move(*(*loaded)[i]));
+      ++counters_.loads_total;
+      continue;
+    }
+    // A contributor seen for the first time: its metadata may have arrived
+    // on the contributors topic before its first sample.
+    auto stored = store_->LoadMetadata(missing[i]);
+    if (!stored.ok()) return stored.status();
+    if (*stored) metadata.emplace_back(std::string(missing[i]), **stored);
+  }
+  return metadata;
+}
+
+Status ContributorCache::Commit(const engine::ModelSnapshot* model, const OffsetMap& offsets,
+                                const MetadataList& metadata) {
+  engine::ContributorTable& table = residents_->table();
+  CommitBatch batch;
+  batch.contributors.reserve(table.dirty_slots().size());
+  for (uint32_t slot : table.dirty_slots()) {
+    CommitBatch::Contributor entry{table.id(slot), &table.stats(slot), std::nullopt};
+    if (auto report = residents_->Report(slot)) {
+      entry.weight = StoredWeight{*report, model != nullptr ? model->version : 0};
+    }
+    batch.contributors.push_back(std::move(entry));
+  }
+  batch.model = model;
+  batch.offsets = offsets;
+  batch.metadata = metadata;
+  ANML_RETURN_IF_ERROR(store_->Commit(batch));
+
+  table.ClearDirty();
+  ++counters_.commits_total;
+  EvictToBudget();
+  return Status::Ok();
+}
+
+void ContributorCache::EvictToBudget() {
+  engine::ContributorTable& table = residents_->table();
+  uint32_t slot = table.LeastRecentlyUsed();
+  while (table.approximate_bytes() > max_bytes_ && slot != engine::ContributorTable::kNoSlot) {
+    const uint32_t next = table.MoreRecentlyUsed(slot);
+    // Every record is clean right after a commit; the check keeps the
+    // eviction precondition true even if a caller marks records between.
+    if (!table.dirty(slot)) {
+      residents_->Evict(slot);
+      ++counters_.evictions_total;
+    }
+    slot = next;
+  }
+}
+
+CacheStats ContributorCache::stats() const {
+  CacheStats stats = counters_;
+  stats.resident = residents_->table().size();
+  stats.resident_bytes = residents_->table().approximate_bytes();
+  stats.max_bytes = max_bytes_;
+  return stats;
+}
+
+}  // namespace anml::state
