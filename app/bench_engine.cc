@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -20,6 +19,7 @@
 #include "app/commands.h"
 #include "engine/glm_learner.h"
 #include "engine/pipeline.h"
+#include "simulation/synthetic_stream.h"
 
 namespace anml::app {
 namespace {
@@ -36,27 +36,27 @@ struct Stream {
   std::vector<uint32_t> contributors;
 };
 
+// The simulated stream, copied into flat arrays so the timed loops read
+// memory the way a decoded batch does.
 Stream MakeStream(int dimension, size_t samples, uint64_t seed) {
+  std::vector<simulation::ContributorSpec> specs(kContributors);
+  for (int c = 0; c < kContributors; ++c) {
+    specs[c].id = fmt::format("c{}", c);
+    if (c < kFlippers) {
+      specs[c].behavior = simulation::Behavior::kLabelFlip;
+      specs[c].rate = kFlipRate;
+    }
+  }
+  simulation::SyntheticStream source(dimension, specs, seed, kStepMs);
   Stream stream;
   stream.dimension = dimension;
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal;
-  std::uniform_real_distribution<double> uniform;
-  std::vector<double> truth(dimension);
-  for (double& w : truth) w = normal(rng);
-  stream.features.resize(samples * dimension);
+  stream.features.reserve(samples * dimension);
   for (size_t i = 0; i < samples; ++i) {
-    double margin = 0;
-    for (int j = 0; j < dimension; ++j) {
-      double x = normal(rng);
-      stream.features[i * dimension + j] = x;
-      margin += truth[j] * x;
-    }
-    uint32_t contributor = static_cast<uint32_t>(rng() % kContributors);
-    double label = margin > 0 ? 1.0 : 0.0;
-    if (contributor < kFlippers && uniform(rng) < kFlipRate) label = 1.0 - label;
-    stream.labels.push_back(label);
-    stream.contributors.push_back(contributor);
+    simulation::SyntheticSample sample = source.Next();
+    stream.features.insert(stream.features.end(), sample.features.begin(),
+                           sample.features.end());
+    stream.labels.push_back(sample.label);
+    stream.contributors.push_back(static_cast<uint32_t>(sample.contributor));
   }
   return stream;
 }

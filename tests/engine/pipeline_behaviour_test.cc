@@ -1,7 +1,7 @@
 // Behaviour of the whole per-sample step on seeded synthetic streams.
 //
 // Each test builds a stream of contributors of chosen quality
-// (tests/support/synthetic_stream.h), replays it through a Pipeline, and
+// (simulation/synthetic_stream.h), replays it through a Pipeline, and
 // checks what DESIGN.md section 2 promises: label flippers end with the
 // lowest q; faked credentials buy nothing under Stage 1; contributor-level
 // weighting beats sample-level weighting under subtle corruption; with
@@ -14,15 +14,15 @@
 #include <vector>
 
 #include "engine/pipeline.h"
-#include "tests/support/synthetic_stream.h"
+#include "simulation/synthetic_stream.h"
 
 namespace anml::engine {
 namespace {
 
-using testing::Behavior;
-using testing::ContributorSpec;
-using testing::SyntheticSample;
-using testing::SyntheticStream;
+using simulation::Behavior;
+using simulation::ContributorSpec;
+using simulation::SyntheticSample;
+using simulation::SyntheticStream;
 
 constexpr int kDimension = 8;
 constexpr int kContributors = 20;
@@ -71,14 +71,14 @@ struct Replay {
 
   double TestError(Scheme scheme) const {
     std::vector<double> out(1);
-    return testing::ErrorRate(test_set, [&](const std::vector<double>& x) {
+    return simulation::ErrorRate(test_set, [&](const std::vector<double>& x) {
       pipeline->PredictWith(scheme, x, out);
       return out[0];
     });
   }
   double ServedTestError() const {
     std::vector<double> out(1);
-    return testing::ErrorRate(test_set, [&](const std::vector<double>& x) {
+    return simulation::ErrorRate(test_set, [&](const std::vector<double>& x) {
       pipeline->Predict(x, out);
       return out[0];
     });

@@ -1,16 +1,16 @@
 // SyntheticStream: seeded binary-classification streams from contributors
-// of chosen quality, for behaviour tests and the engine benchmark.
+// of chosen quality, for the demo, the engine benchmark and behaviour tests.
 //
 // A hidden linear model w* labels Gaussian features: y = 1 when
 // <w*, x> + noise > 0. Each contributor draws samples from the same
 // distribution and then corrupts them as its Behavior says. Contributors
 // speak in turn with probability proportional to their `share`, and event
 // time advances by a fixed step per sample. The same seed gives the same
-// stream on every run.
+// stream on every run. Precondition: at least one contributor joins at 0.
 //
 // Thread safety: none.
-#ifndef ANML_TESTS_SUPPORT_SYNTHETIC_STREAM_H_
-#define ANML_TESTS_SUPPORT_SYNTHETIC_STREAM_H_
+#ifndef ANML_SIMULATION_SYNTHETIC_STREAM_H_
+#define ANML_SIMULATION_SYNTHETIC_STREAM_H_
 
 #include <cstdint>
 #include <random>
@@ -19,7 +19,7 @@
 
 #include "engine/verification.h"
 
-namespace anml::testing {
+namespace anml::simulation {
 
 enum class Behavior {
   kHonest,        // Labels from w*.
@@ -36,6 +36,9 @@ struct ContributorSpec {
   Behavior behavior = Behavior::kHonest;
   double rate = 0.0;
   double share = 1.0;  // Relative sampling frequency.
+  // The contributor sends nothing before the stream's `joins_at`-th sample
+  // (a late joiner).
+  uint64_t joins_at = 0;
   // The metadata the contributor claims on the contributors topic.
   engine::Verification verification = engine::Verification::kUnverified;
   double reputation = 0.5;
@@ -92,6 +95,6 @@ double ErrorRate(const std::vector<SyntheticSample>& samples, Predict&& predict)
   return samples.empty() ? 0.0 : static_cast<double>(wrong) / static_cast<double>(samples.size());
 }
 
-}  // namespace anml::testing
+}  // namespace anml::simulation
 
-#endif  // ANML_TESTS_SUPPORT_SYNTHETIC_STREAM_H_
+#endif  // ANML_SIMULATION_SYNTHETIC_STREAM_H_

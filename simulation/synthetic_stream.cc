@@ -1,10 +1,10 @@
-#include "tests/support/synthetic_stream.h"
+#include "simulation/synthetic_stream.h"
 
 #include <cmath>
 
 #include "engine/sample.h"
 
-namespace anml::testing {
+namespace anml::simulation {
 namespace {
 
 // Label noise of the hidden model, so the clean task is not separable.
@@ -61,7 +61,11 @@ double SyntheticStream::Label(const std::vector<double>& model, const std::vecto
 
 SyntheticSample SyntheticStream::Next() {
   SyntheticSample sample;
-  sample.contributor = choose_(rng_);
+  // Redraw while the drawn contributor has not joined yet; the draws stay
+  // proportional to share among those that have.
+  do {
+    sample.contributor = choose_(rng_);
+  } while (specs_[sample.contributor].joins_at > sequence_);
   const ContributorSpec& spec = specs_[sample.contributor];
   DrawFeatures(rng_, sample.features);
   sample.clean_label = Label(truth_, sample.features, rng_);
@@ -104,4 +108,4 @@ std::vector<SyntheticSample> SyntheticStream::CleanSet(size_t count, uint64_t se
   return samples;
 }
 
-}  // namespace anml::testing
+}  // namespace anml::simulation
