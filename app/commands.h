@@ -14,6 +14,10 @@ namespace anml::app {
 // `anml bench engine`: per-sample throughput of the full engine step.
 void AddBenchEngineCommand(CLI::App& bench, int* exit_code);
 
+// `anml bench paper`: the four experiments against the ANML abstract's
+// claims, with a report (bench/paper_experiments.h).
+void AddBenchPaperCommand(CLI::App& bench, int* exit_code);
+
 }  // namespace anml::app
 
 #endif  // ANML_APP_COMMANDS_H_
