@@ -18,6 +18,15 @@ void AddBenchEngineCommand(CLI::App& bench, int* exit_code);
 // claims, with a report (bench/paper_experiments.h).
 void AddBenchPaperCommand(CLI::App& bench, int* exit_code);
 
+// `anml broker [--partitions N] [--brokers N]`: the embedded Kafka cluster
+// with anml's topics; prints `bootstrap=HOST:PORT` and serves until SIGINT
+// or SIGTERM, then exits 0.
+void AddBrokerCommand(CLI::App& app, int* exit_code);
+
+// `anml bench connectors [--json]`: raw librdkafka consumption against the
+// samples source's consume+decode+validate rate on the embedded broker.
+void AddBenchConnectorsCommand(CLI::App& bench, int* exit_code);
+
 }  // namespace anml::app
 
 #endif  // ANML_APP_COMMANDS_H_

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   CLI::App* bench = app.add_subcommand("bench", "Benchmarks that print numbers beside a reference");
   bench->require_subcommand(1);
   anml::app::AddBenchEngineCommand(*bench, &exit_code);
+  anml::app::AddBenchConnectorsCommand(*bench, &exit_code);
+  anml::app::AddBrokerCommand(app, &exit_code);
   anml::app::AddBenchPaperCommand(*bench, &exit_code);
 
   CLI11_PARSE(app, argc, argv);

@@ -1,0 +1,255 @@
+// `anml bench connectors`: how much of librdkafka's raw consumption rate the
+// samples source keeps once it decodes and validates every record.
+//
+// Both runs read the same records (16 features each) from the same embedded
+// broker through a fresh consumer group; each rate is records over the time
+// from the first record received to the last. A third measurement decodes
+// the same values in memory with simdjson (the source's parser) and with
+// nlohmann::json, to show what the parser choice is worth.
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "connectors/embedded_broker.h"
+#include "connectors/internal/kafka_client.h"
+#include "connectors/kafka_status.h"
+#include "connectors/samples_source.h"
+
+namespace anml::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace kc = connectors::internal;
+
+constexpr int kFeatures = 16;
+constexpr int kContributors = 100;
+constexpr auto kWaitLimit = std::chrono::seconds(120);
+
+struct BenchOptions {
+  int records = 100000;
+  int partitions = 8;
+  bool json = false;
+};
+
+std::vector<std::string> MakeValues(int count) {
+  std::mt19937_64 random(7);
+  std::normal_distribution<double> feature(0.0, 1.0);
+  std::vector<std::string> values;
+  values.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    std::string value = fmt::format(R"({{"contributor":"c-{}","features":[)", i % kContributors);
+    for (int f = 0; f < kFeatures; ++f) {
+      value += fmt::format("{}{:.6f}", f == 0 ? "" : ",", feature(random));
+    }
+    value += fmt::format(R"(],"label":{},"time":{},"id":"s-{}"}})", i % 2,
+                         1764763200000 + i, i);
+    values.push_back(std::move(value));
+  }
+  return values;
+}
+
+Status Produce(const std::string& bootstrap, const std::string& topic,
+               const std::vector<std::string>& values) {
+  auto conf = kc::NewConf({bootstrap, {}}, {{"linger.ms", "20"}}, {});
+  ANML_RETURN_IF_ERROR(conf.status());
+  auto producer = kc::NewClient(RD_KAFKA_PRODUCER, std::move(*conf));
+  ANML_RETURN_IF_ERROR(producer.status());
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::string key = fmt::format("c-{}", i % kContributors);
+    std::array<rd_kafka_vu_t, 4> vus{};
+    vus[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    vus[0].u.cstr = topic.c_str();
+    vus[1].vtype = RD_KAFKA_VTYPE_KEY;
+    vus[1].u.mem = {key.data(), key.size()};
+    vus[2].vtype = RD_KAFKA_VTYPE_VALUE;
+    vus[2].u.mem = {const_cast<char*>(values[i].data()), values[i].size()};
+    vus[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vus[3].u.i = kc::kMsgFlagCopy;
+    rd_kafka_error_t* error;
+    while ((error = rd_kafka_produceva(producer->get(), vus.data(), vus.size())) != nullptr) {
+      Status status = connectors::KafkaStatus(error, "producing benchmark records");
+      if (status.code() != StatusCode::kUnavailable) return status;
+      rd_kafka_poll(producer->get(), 10);
+    }
+    rd_kafka_poll(producer->get(), 0);
+  }
+  return connectors::KafkaStatus(rd_kafka_flush(producer->get(), 60000),
+                                 "flushing benchmark records");
+}
+
+// Records per second of a bare librdkafka consumer that only touches bytes.
+StatusOr<double> RawRate(const std::string& bootstrap, const std::string& topic, int records) {
+  auto conf = kc::NewConf({bootstrap, {}},
+                          {{"group.id", "bench-raw"},
+                           {"auto.offset.reset", "earliest"},
+                           {"enable.auto.commit", "false"},
+                           {"partition.assignment.strategy", "cooperative-sticky"}},
+                          {});
+  ANML_RETURN_IF_ERROR(conf.status());
+  auto consumer = kc::NewClient(RD_KAFKA_CONSUMER, std::move(*conf));
+  ANML_RETURN_IF_ERROR(consumer.status());
+  rd_kafka_poll_set_consumer(consumer->get());
+  kc::PartitionListPtr topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), -1);
+  ANML_RETURN_IF_ERROR(
+      connectors::KafkaStatus(rd_kafka_subscribe(consumer->get(), topics.get()), "subscribing"));
+  kc::QueuePtr queue(rd_kafka_queue_get_consumer(consumer->get()));
+  std::vector<rd_kafka_message_t*> batch(1024);
+  int seen = 0;
+  size_t bytes = 0;
+  Clock::time_point first;
+  const Clock::time_point limit = Clock::now() + kWaitLimit;
+  while (seen < records && Clock::now() < limit) {
+    ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 100, batch.data(), batch.size());
+    for (ssize_t i = 0; i < n; ++i) {
+      rd_kafka_message_t* message = batch[static_cast<size_t>(i)];
+      if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (seen++ == 0) first = Clock::now();
+        bytes += message->len;
+      }
+      rd_kafka_message_destroy(message);
+    }
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - first).count();
+  rd_kafka_consumer_close(consumer->get());
+  if (seen < records) {
+    return Internal(fmt::format("raw consumer read {} of {} records", seen, records));
+  }
+  fmt::print(stderr, "raw: {} records, {} bytes\n", seen, bytes);
+  return records / seconds;
+}
+
+// Records per second through SamplesSource: consume, decode, validate.
+StatusOr<double> SourceRate(const std::string& bootstrap, int records) {
+  connectors::SamplesSourceOptions options;
+  options.kafka.bootstrap_servers = bootstrap;
+  options.group_id = "bench-source";
+  options.schema.dimension = kFeatures;
+  auto source = connectors::SamplesSource::Create(std::move(options));
+  ANML_RETURN_IF_ERROR(source.status());
+  connectors::SampleBatch batch;
+  uint64_t seen = 0;
+  double checksum = 0.0;
+  Clock::time_point first;
+  const Clock::time_point limit = Clock::now() + kWaitLimit;
+  while (seen < static_cast<uint64_t>(records) && Clock::now() < limit) {
+    ANML_RETURN_IF_ERROR((*source)->Poll(std::chrono::milliseconds(100), &batch));
+    if (seen == 0 && !batch.empty()) first = Clock::now();
+    seen += batch.size() + batch.dead_lettered();
+    for (const auto& record : batch.records()) checksum += record.features[0];
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - first).count();
+  uint64_t dead = (*source)->dead_letter_counters().total();
+  if (seen < static_cast<uint64_t>(records) || dead > 0) {
+    return Internal(fmt::format("source read {} of {} records, {} dead-lettered", seen,
+                                records, dead));
+  }
+  fmt::print(stderr, "source: {} records, feature checksum {:.3f}\n", seen, checksum);
+  return records / seconds;
+}
+
+struct ParserRates {
+  double simdjson = 0.0;
+  double nlohmann = 0.0;
+};
+
+// Values per second decoded in memory by each parser, extracting the same
+// fields; repeated so each run lasts long enough to time.
+ParserRates DecodeRates(const std::vector<std::string>& values) {
+  constexpr int kRounds = 3;
+  connectors::RecordSchema schema;
+  schema.dimension = kFeatures;
+  connectors::SampleDecoder decoder(schema);
+  connectors::SampleRecord out;
+  connectors::DeadLetterReason reason;
+  Clock::time_point start = Clock::now();
+  for (int round = 0; round < kRounds; ++round) {
+    for (const std::string& value : values) {
+      connectors::RawRecord raw;
+      raw.value = value;
+      raw.topic = "bench";
+      if (!decoder.Decode(raw, &out, &reason).ok()) return {};
+    }
+  }
+  double simdjson_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  start = Clock::now();
+  std::vector<double> features;
+  for (int round = 0; round < kRounds; ++round) {
+    for (const std::string& value : values) {
+      auto json = nlohmann::json::parse(value, nullptr, false);
+      features.clear();
+      for (const auto& f : json["features"]) features.push_back(f.get<double>());
+      out.contributor = json["contributor"].get<std::string>();
+      out.label = json["label"].get<double>();
+      out.time_ms = json["time"].get<int64_t>();
+    }
+  }
+  double nlohmann_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  double total = static_cast<double>(values.size()) * kRounds;
+  return {total / simdjson_seconds, total / nlohmann_seconds};
+}
+
+int Run(const BenchOptions& options) {
+  connectors::EmbeddedBrokerOptions broker_options;
+  broker_options.partitions = options.partitions;
+  auto broker = connectors::EmbeddedBroker::Start(broker_options);
+  if (!broker.ok()) {
+    fmt::print(stderr, "bench connectors: {}\n", broker.status().ToString());
+    return 1;
+  }
+  const std::string& bootstrap = (*broker)->bootstrap_servers();
+  const std::string topic = connectors::TopicNames{}.samples;
+  std::vector<std::string> values = MakeValues(options.records);
+  Status produced = Produce(bootstrap, topic, values);
+  StatusOr<double> raw = produced.ok() ? RawRate(bootstrap, topic, options.records)
+                                       : StatusOr<double>(produced);
+  StatusOr<double> source = raw.ok() ? SourceRate(bootstrap, options.records) : raw;
+  if (!source.ok()) {
+    fmt::print(stderr, "bench connectors: {}\n", source.status().ToString());
+    return 1;
+  }
+  ParserRates parsers = DecodeRates(values);
+  double ratio = *source / *raw;
+  fmt::print("records: {} ({} features, {} partitions)\n", options.records, kFeatures,
+             options.partitions);
+  fmt::print("raw librdkafka consume:        {:>12.0f} records/s\n", *raw);
+  fmt::print("source consume+decode+validate:{:>12.0f} records/s\n", *source);
+  fmt::print("ratio source/raw:              {:>12.3f} (target >= 0.70)\n", ratio);
+  fmt::print("decode only, simdjson:         {:>12.0f} records/s\n", parsers.simdjson);
+  fmt::print("decode only, nlohmann::json:   {:>12.0f} records/s\n", parsers.nlohmann);
+  if (options.json) {
+    nlohmann::json result = {{"records", options.records},
+                             {"features", kFeatures},
+                             {"partitions", options.partitions},
+                             {"raw_records_per_second", *raw},
+                             {"source_records_per_second", *source},
+                             {"ratio", ratio},
+                             {"decode_simdjson_records_per_second", parsers.simdjson},
+                             {"decode_nlohmann_records_per_second", parsers.nlohmann}};
+    fmt::print("{}\n", result.dump());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddBenchConnectorsCommand(CLI::App& bench, int* exit_code) {
+  auto options = std::make_shared<BenchOptions>();
+  CLI::App* command = bench.add_subcommand(
+      "connectors", "Samples source rate against raw librdkafka on the embedded broker");
+  command->add_option("--records", options->records, "Records to produce and consume")
+      ->check(CLI::Range(1000, 10000000));
+  command->add_option("--partitions", options->partitions, "Partitions of the samples topic")
+      ->check(CLI::Range(1, 256));
+  command->add_flag("--json", options->json, "Print one JSON object last");
+  command->callback([options, exit_code] { *exit_code = Run(*options); });
+}
+
+}  // namespace anml::app

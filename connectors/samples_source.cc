@@ -1,0 +1,247 @@
+#include "connectors/samples_source.h"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "connectors/kafka_status.h"
+
+namespace anml::connectors {
+namespace {
+
+using internal::Log;
+
+// Bounds the close-time flush of dead letters.
+constexpr std::chrono::milliseconds kCloseFlushTimeout{10000};
+
+RawRecord ToRaw(const rd_kafka_message_t& message) {
+  RawRecord raw;
+  if (message.key != nullptr) {
+    raw.key = std::string_view(static_cast<const char*>(message.key), message.key_len);
+  }
+  if (message.payload != nullptr) {
+    raw.value = std::string_view(static_cast<const char*>(message.payload), message.len);
+  }
+  raw.timestamp_ms = rd_kafka_message_timestamp(&message, nullptr);
+  raw.topic = rd_kafka_topic_name(message.rkt);
+  raw.partition = message.partition;
+  raw.offset = message.offset;
+  return raw;
+}
+
+std::string Describe(const rd_kafka_topic_partition_list_t* partitions) {
+  std::string text;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = partitions->elems[i];
+    text += fmt::format("{}{}[{}]@{}", i == 0 ? "" : " ", p.topic, p.partition, p.offset);
+  }
+  return text;
+}
+
+}  // namespace
+
+void SampleBatch::Clear() {
+  size_ = 0;
+  next_offsets_.clear();
+  dead_lettered_ = 0;
+}
+
+SampleRecord* SampleBatch::Next() {
+  if (size_ == records_.size()) records_.emplace_back();
+  return &records_[size_];
+}
+
+void SampleBatch::Advance(std::string_view topic, int32_t partition, int64_t next_offset) {
+  // A batch touches few partitions, so a linear search beats a map.
+  for (PartitionOffset& entry : next_offsets_) {
+    if (entry.partition == partition && entry.topic == topic) {
+      entry.offset = std::max(entry.offset, next_offset);
+      return;
+    }
+  }
+  next_offsets_.push_back({std::string(topic), partition, next_offset});
+}
+
+StatusOr<std::unique_ptr<SamplesSource>> SamplesSource::Create(SamplesSourceOptions options) {
+  ANML_RETURN_IF_ERROR(SampleDecoder::ValidateSchema(options.schema));
+  if (options.max_batch == 0) {
+    return InvalidArgument("samples source: max_batch is 0, expected >= 1");
+  }
+  auto dead_letters = DeadLetterWriter::Create(options.kafka, options.topics.deadletter);
+  ANML_RETURN_IF_ERROR(dead_letters.status());
+  std::unique_ptr<SamplesSource> source(
+      new SamplesSource(std::move(options), std::move(*dead_letters)));
+  ANML_RETURN_IF_ERROR(source->Subscribe());
+  return source;
+}
+
+SamplesSource::SamplesSource(SamplesSourceOptions options,
+                             std::unique_ptr<DeadLetterWriter> dead_letters)
+    : options_(std::move(options)),
+      decoder_(options_.schema),
+      dead_letters_(std::move(dead_letters)),
+      messages_(options_.max_batch) {}
+
+SamplesSource::~SamplesSource() {
+  Status status = Close();
+  if (!status.ok()) Log().error("closing the samples source: {}", status.ToString());
+}
+
+Status SamplesSource::Subscribe() {
+  internal::Properties defaults = {{"partition.assignment.strategy", "cooperative-sticky"},
+                                   {"auto.offset.reset", "earliest"},
+                                   {"client.id", "anml-samples"}};
+  internal::Properties required = {{"group.id", options_.group_id},
+                                   {"enable.auto.commit", "false"},
+                                   {"enable.auto.offset.store", "false"}};
+  if (options_.group_instance_id) required["group.instance.id"] = *options_.group_instance_id;
+  auto conf = internal::NewConf(options_.kafka, defaults, required);
+  ANML_RETURN_IF_ERROR(conf.status());
+  rd_kafka_conf_set_rebalance_cb(conf->get(), &SamplesSource::OnRebalance);
+  rd_kafka_conf_set_opaque(conf->get(), this);
+  auto consumer = internal::NewClient(RD_KAFKA_CONSUMER, std::move(*conf));
+  ANML_RETURN_IF_ERROR(consumer.status());
+  consumer_ = std::move(*consumer);
+  ANML_RETURN_IF_ERROR(KafkaStatus(rd_kafka_poll_set_consumer(consumer_.get()),
+                                   "routing events to the consumer queue"));
+  queue_.reset(rd_kafka_queue_get_consumer(consumer_.get()));
+
+  internal::PartitionListPtr topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), options_.topics.samples.c_str(), -1);
+  Log().info("samples source joining group '{}' on topic '{}'", options_.group_id,
+             options_.topics.samples);
+  return KafkaStatus(rd_kafka_subscribe(consumer_.get(), topics.get()),
+                     fmt::format("subscribing to '{}'", options_.topics.samples));
+}
+
+void SamplesSource::OnRebalance(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<SamplesSource*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    self->Assign(partitions);
+  } else {
+    self->Revoke(partitions);
+  }
+}
+
+void SamplesSource::Assign(rd_kafka_topic_partition_list_t* partitions) {
+  for (int i = 0; i < partitions->cnt; ++i) {
+    rd_kafka_topic_partition_t& p = partitions->elems[i];
+    std::optional<int64_t> stored;
+    if (options_.offsets) stored = options_.offsets(p.topic, p.partition);
+    // kOffsetInvalid makes librdkafka use the group's committed offset, or
+    // auto.offset.reset when there is none.
+    p.offset = stored.value_or(internal::kOffsetInvalid);
+  }
+  Log().info("samples source assigned: {}", Describe(partitions));
+  bool cooperative = std::string_view(rd_kafka_rebalance_protocol(consumer_.get())) ==
+                     "COOPERATIVE";
+  Status status =
+      cooperative ? KafkaStatus(rd_kafka_incremental_assign(consumer_.get(), partitions),
+                                "assigning partitions")
+                  : KafkaStatus(rd_kafka_assign(consumer_.get(), partitions),
+                                "assigning partitions");
+  if (!status.ok() && rebalance_error_.ok()) rebalance_error_ = status;
+}
+
+void SamplesSource::Revoke(rd_kafka_topic_partition_list_t* partitions) {
+  Log().info("samples source revoked: {}", Describe(partitions));
+  bool cooperative = std::string_view(rd_kafka_rebalance_protocol(consumer_.get())) ==
+                     "COOPERATIVE";
+  Status status =
+      cooperative ? KafkaStatus(rd_kafka_incremental_unassign(consumer_.get(), partitions),
+                                "revoking partitions")
+                  : KafkaStatus(rd_kafka_assign(consumer_.get(), nullptr),
+                                "revoking partitions");
+  if (!status.ok() && rebalance_error_.ok()) rebalance_error_ = status;
+}
+
+Status SamplesSource::Poll(std::chrono::milliseconds timeout, SampleBatch* batch) {
+  batch->Clear();
+  dead_letters_->Poll();
+  ssize_t count = rd_kafka_consume_batch_queue(queue_.get(), internal::TimeoutMs(timeout),
+                                               messages_.data(), messages_.size());
+  Status status = std::exchange(rebalance_error_, Status::Ok());
+  if (count < 0) {
+    return KafkaStatus(rd_kafka_last_error(), "consuming a batch of samples");
+  }
+  for (ssize_t i = 0; i < count; ++i) {
+    internal::MessagePtr message(messages_[static_cast<size_t>(i)]);
+    if (status.ok()) status = HandleMessage(*message, batch);
+  }
+  return status;
+}
+
+Status SamplesSource::HandleMessage(const rd_kafka_message_t& message, SampleBatch* batch) {
+  if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return Status::Ok();
+    std::array<char, 512> reason{};
+    if (rd_kafka_fatal_error(consumer_.get(), reason.data(), reason.size()) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return FailedPrecondition(fmt::format("samples consumer failed: {}", reason.data()));
+    }
+    // Other consumer errors are reports of conditions librdkafka retries by
+    // itself (a broker down, a leader moving); the stream goes on.
+    Log().debug("samples consumer: {}", rd_kafka_message_errstr(&message));
+    return Status::Ok();
+  }
+  RawRecord raw = ToRaw(message);
+  batch->Advance(raw.topic, raw.partition, raw.offset + 1);
+  DeadLetterReason reason = DeadLetterReason::kBadJson;
+  Status decoded = decoder_.Decode(raw, batch->Next(), &reason);
+  if (decoded.ok()) {
+    batch->Commit();
+    ++records_valid_;
+    return Status::Ok();
+  }
+  ++batch->dead_lettered_;
+  return dead_letters_->Send(message, reason, decoded);
+}
+
+Status SamplesSource::FlushDeadLetters(std::chrono::milliseconds timeout) {
+  return dead_letters_->Flush(timeout);
+}
+
+Status SamplesSource::CommitGroupOffsets(std::span<const PartitionOffset> offsets) {
+  if (offsets.empty()) return Status::Ok();
+  internal::PartitionListPtr list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const PartitionOffset& entry : offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), entry.topic.c_str(), entry.partition)
+        ->offset = entry.offset;
+  }
+  ANML_RETURN_IF_ERROR(KafkaStatus(rd_kafka_commit(consumer_.get(), list.get(), 0),
+                                   "committing group offsets"));
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = list->elems[i];
+    ANML_RETURN_IF_ERROR(KafkaStatus(
+        p.err, fmt::format("committing offset {} of {}[{}]", p.offset, p.topic, p.partition)));
+  }
+  return Status::Ok();
+}
+
+std::vector<PartitionOffset> SamplesSource::Assignment() const {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  std::vector<PartitionOffset> out;
+  if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+  internal::PartitionListPtr list(raw);
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = list->elems[i];
+    out.push_back({p.topic, p.partition, p.offset});
+  }
+  return out;
+}
+
+Status SamplesSource::Close() {
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  Status flushed = dead_letters_->Flush(kCloseFlushTimeout);
+  Status left = KafkaStatus(rd_kafka_consumer_close(consumer_.get()), "leaving the group");
+  Log().info("samples source left group '{}' after {} valid records and {} dead letters",
+             options_.group_id, records_valid_, dead_letters_->counters().total());
+  return flushed.ok() ? left : flushed;
+}
+
+}  // namespace anml::connectors
