@@ -474,7 +474,16 @@ ModelSnapshot Pipeline::Snapshot() {
                                    reference_valid_ ? 1 : 0,
                                    validation_as_of_ms_};
   gate_.Save(snapshot);
-  snapshot.texts["reference.members"] = ReferenceMembers();
+  // The next refresh aggregates the reference set and every contributor
+  // trained on since the last refresh; a restored pipeline must see both,
+  // or it would drop a contributor that has gone quiet since the snapshot.
+  std::vector<std::string> members = ReferenceMembers();
+  for (uint32_t slot : touched_) {
+    if (std::find(members.begin(), members.end(), table_.id(slot)) == members.end()) {
+      members.push_back(table_.id(slot));
+    }
+  }
+  snapshot.texts["reference.members"] = std::move(members);
   return snapshot;
 }
 
@@ -523,6 +532,9 @@ Status Pipeline::Restore(const ModelSnapshot& snapshot) {
   gate_ = std::move(gate);
   active_.clear();
   touched_.clear();
+  // A new epoch: marks left by MarkTouched() before the restore must not
+  // keep a contributor trained after it out of touched_.
+  ++epoch_;
   restored_members_ =
       members == snapshot.texts.end() ? std::vector<std::string>() : members->second;
   changed_since_snapshot_ = false;

@@ -168,8 +168,10 @@ class Pipeline {
   Factors FactorsOf(uint32_t slot) const;
 
   // Ids of the contributors g_ref is aggregated over. After Restore() these
-  // are the stored members; the caller makes them resident (loading them
-  // from the state store) so the next refresh aggregates the same set.
+  // are the stored members, which also hold the contributors trained on
+  // since the snapshot's last refresh; the caller makes them resident
+  // (loading them from the state store) so the next refresh aggregates the
+  // same set.
   std::vector<std::string> ReferenceMembers() const;
 
  private:
