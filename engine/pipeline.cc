@@ -176,7 +176,10 @@ void Pipeline::Attribute(const Sample& sample, ContributorStats& stats, size_t s
   for (size_t i = 0; i < served_gradient_.size(); ++i) {
     dot += served_gradient_[i] * validation_gradient_[i];
   }
-  stats.attribution += config_.learner.learning_rate * weight * dot / validation_weight_;
+  const double credit = config_.learner.learning_rate * weight * dot / validation_weight_;
+  // Huge but finite features can overflow the dot product; one such term
+  // would turn the ledger into inf or NaN for good, so it is left out.
+  if (std::isfinite(credit)) stats.attribution += credit;
 }
 
 void Pipeline::HoldOut(const Sample& sample, ContributorStats& stats) {
