@@ -105,6 +105,7 @@ struct PeerStreams {
   std::vector<std::string> files;  // Per seed: a file prefix for the script.
   std::vector<double> sklearn_error;  // Filled by RunPeerCheck().
   std::vector<double> sklearn_samples_per_second;
+  std::vector<double> batch_error;  // sklearn LogisticRegression, batch.
 };
 
 struct DatasetResults {

@@ -72,6 +72,7 @@ Status RunPeerCheck(const std::string& script, const std::string& work_dir,
     ANML_RETURN_IF_ERROR(ReadSeries(entry, "error", d.peer.sklearn_error));
     ANML_RETURN_IF_ERROR(
         ReadSeries(entry, "samples_per_second", d.peer.sklearn_samples_per_second));
+    ANML_RETURN_IF_ERROR(ReadSeries(entry, "batch_error", d.peer.batch_error));
   }
   return Status::Ok();
 }
