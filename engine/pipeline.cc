@@ -78,6 +78,13 @@ Status Pipeline::CheckSample(const Sample& sample, bool needs_contributor) const
     return InvalidArgument("sample: contributor slot " + std::to_string(sample.contributor) +
                            " is not resident");
   }
+  if (needs_contributor &&
+      table_.stats(sample.contributor).gradient_sum.size() != sketch_.dimension()) {
+    return DataLoss(where() + ": its record holds " +
+                    std::to_string(table_.stats(sample.contributor).gradient_sum.size()) +
+                    " gradient coordinates, expected " + std::to_string(sketch_.dimension()) +
+                    " (a record from an engine of another configuration)");
+  }
   if (sample.features.size() != static_cast<size_t>(config_.dimension)) {
     return InvalidArgument(where() + ": expected " + std::to_string(config_.dimension) +
                            " features, got " + std::to_string(sample.features.size()));

@@ -120,8 +120,10 @@ class Pipeline {
 
   // Trains on, or holds out, one sample. InvalidArgument, naming the field
   // and value, when features have the wrong size or are not finite, the
-  // label is out of range for the task, or the slot is not resident; the
-  // pipeline's state is then unchanged.
+  // label is out of range for the task, or the slot is not resident;
+  // DataLoss when the contributor's record was made by an engine of another
+  // configuration (its gradient has another size). The pipeline's state is
+  // unchanged on any error.
   StatusOr<SampleOutcome> Process(const Sample& sample);
 
   // Scores every scheme on one trusted validation sample (never trained

@@ -208,6 +208,25 @@ TEST_F(PipelineTest, ProcessRejectsInvalidSamplesAndChangesNothing) {
 // ---------------------------------------------------------------------------
 // The held-out split.
 
+TEST_F(PipelineTest, ProcessRejectsARecordOfAnotherConfiguration) {
+  // A stored record from an engine whose gradients had another size, e.g.
+  // a state directory reused with a different --dimension.
+  auto pipeline = Make(config_);
+  ContributorStats foreign;
+  foreign.gradient_sum.assign(kDimension + 7, 0.0);
+  uint32_t slot = pipeline->contributors().Adopt("old-lab", foreign);
+  std::vector<double> x(kDimension, 0.5);
+  auto outcome = pipeline->Process({slot, x, 1.0, 1'700'000'000'000, 1});
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(outcome.status().message(),
+            "sample from contributor 'old-lab': its record holds " +
+                std::to_string(kDimension + 7) + " gradient coordinates, expected " +
+                std::to_string(kDimension + 1) +
+                " (a record from an engine of another configuration)");
+  EXPECT_EQ(pipeline->trained_samples() + pipeline->heldout_samples(), 0u);
+}
+
 TEST_F(PipelineTest, HeldOutSplitIsDeterministicByKeyAndNearTheFraction) {
   for (double fraction : {0.05, 0.2}) {
     SCOPED_TRACE("fraction " + std::to_string(fraction));
