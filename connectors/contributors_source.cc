@@ -45,7 +45,11 @@ ContributorsSource::ContributorsSource(ContributorsSourceOptions options,
     : options_(std::move(options)), dead_letters_(std::move(dead_letters)) {}
 
 Status ContributorsSource::AssignAll() {
-  auto conf = internal::NewConf(options_.kafka, {{"client.id", "anml-contributors"}},
+  // librdkafka wants a group.id even for a consumer that only assigns; it
+  // never joins or commits to it.
+  auto conf = internal::NewConf(options_.kafka,
+                                {{"client.id", "anml-contributors"},
+                                 {"group.id", "anml.contributors.reader"}},
                                 {{"enable.partition.eof", "true"},
                                  {"enable.auto.commit", "false"}});
   ANML_RETURN_IF_ERROR(conf.status());
