@@ -27,6 +27,14 @@ void AddBrokerCommand(CLI::App& app, int* exit_code);
 // samples source's consume+decode+validate rate on the embedded broker.
 void AddBenchConnectorsCommand(CLI::App& bench, int* exit_code);
 
+// `anml run`: the engine as a service (see service/engine_service.h); its
+// options come from flags, ANML_* variables and --config, in that order.
+void AddRunCommand(CLI::App& app, int* exit_code);
+
+// `anml demo [--seconds S]`: the engine on the embedded broker with a
+// seeded stream of contributors, a live view and a summary.
+void AddDemoCommand(CLI::App& app, int* exit_code);
+
 }  // namespace anml::app
 
 #endif  // ANML_APP_COMMANDS_H_

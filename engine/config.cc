@@ -80,6 +80,8 @@ Status ValidateGate(const GateConfig& c) {
   ANML_RETURN_IF_ERROR(CheckRange("gate.min_unit_samples", c.min_unit_samples, 0, 1e9));
   ANML_RETURN_IF_ERROR(CheckRange("gate.switch_z", c.switch_z, 0, 100));
   ANML_RETURN_IF_ERROR(CheckPositive("gate.hedge_eta", c.hedge_eta));
+  ANML_RETURN_IF_ERROR(CheckRange("gate.attribution_horizon", c.attribution_horizon, 1, 1e7));
+  ANML_RETURN_IF_ERROR(CheckRange("gate.trusted_weight", c.trusted_weight, 0, 1e3));
   return CheckRange("gate.score_half_life_ms", double(c.score_half_life_ms), 0, 1e15);
 }
 

@@ -124,6 +124,12 @@ struct GateConfig {
   double hedge_eta = 1.0;
   // Half-life of held-out loss statistics.
   int64_t score_half_life_ms = 7 * kMillisPerDay;
+  // Attribution: g_val averages the served model's gradients over about
+  // this many recent trusted held-out samples, and a held-out sample is
+  // trusted when the served scheme weighs its contributor at least
+  // trusted_weight (validation-stream samples always are).
+  int attribution_horizon = 256;
+  double trusted_weight = 0.5;
 };
 
 struct EngineConfig {

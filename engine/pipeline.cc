@@ -174,8 +174,7 @@ void Pipeline::Attribute(const Sample& sample, ContributorStats& stats, size_t s
                          double weight) {
   // 5. Attribution: the first-order drop in held-out loss that this step of
   // the served model causes, eta * w_i * <g_i, g_val>, with g_i and g_val
-  // both the served model's gradients (before its update), in sketch
-  // coordinates.
+  // both the served model's gradients, in sketch coordinates.
   if (!(validation_weight_ > 0) || !(weight > 0)) return;
   learners_[served]->Gradient(sample.features, PredictionOf(served), sample.label, gradient_);
   sketch_.Project(gradient_, served_gradient_);
@@ -183,7 +182,7 @@ void Pipeline::Attribute(const Sample& sample, ContributorStats& stats, size_t s
   for (size_t i = 0; i < served_gradient_.size(); ++i) {
     dot += served_gradient_[i] * validation_gradient_[i];
   }
-  const double credit = config_.learner.learning_rate * weight * dot / validation_weight_;
+  const double credit = config_.learner.learning_rate * weight * dot;
   // Huge but finite features can overflow the dot product; one such term
   // would turn the ledger into inf or NaN for good, so it is left out.
   if (std::isfinite(credit)) stats.attribution += credit;
@@ -197,10 +196,13 @@ void Pipeline::HoldOut(const Sample& sample, ContributorStats& stats) {
   stats.heldout_weight += 1.0;
   ++stats.heldout_samples;
   gate_.Observe(losses_, served_loss, watermark_ms_);
-  // A held-out sample shapes g_val as much as the served scheme trusts its
-  // contributor, so down-weighted contributors cannot define "helpful".
-  double trust = combiner_.ContributorWeight(gate_.served(), FactorsOf(stats));
-  FoldValidationGradient(sample, watermark_ms_, trust);
+  // Only held-out samples of contributors the served scheme trusts shape
+  // g_val: once the model fits the honest data their gradients cancel, and
+  // a down-weighted contributor's would then define "helpful" alone.
+  if (combiner_.ContributorWeight(gate_.served(), FactorsOf(stats)) >=
+      config_.gate.trusted_weight) {
+    FoldValidationGradient(sample);
+  }
   ++heldout_;
 }
 
@@ -210,7 +212,7 @@ Status Pipeline::ProcessValidation(const Sample& sample) {
   double served_loss = ScoreCandidates(sample);
   gate_.Observe(losses_, served_loss, time_ms);
   gate_.ObserveValidation(losses_, sample.key, time_ms);
-  FoldValidationGradient(sample, time_ms, /*trust=*/1.0);
+  FoldValidationGradient(sample);
   changed_since_snapshot_ = true;
   return Status::Ok();
 }
@@ -225,22 +227,21 @@ double Pipeline::ScoreCandidates(const Sample& sample) {
   return learners_[observer_]->Loss(mixture_, sample.label);
 }
 
-void Pipeline::FoldValidationGradient(const Sample& sample, int64_t time_ms, double trust) {
-  if (time_ms > validation_as_of_ms_) {
-    double decay = DecayFactor(time_ms - validation_as_of_ms_, config_.gate.score_half_life_ms);
-    for (double& value : validation_gradient_) value *= decay;
-    validation_weight_ *= decay;
-    validation_as_of_ms_ = time_ms;
-  }
-  if (!(trust > 0)) return;
+void Pipeline::FoldValidationGradient(const Sample& sample) {
+  // g_val is a moving average over the last attribution_horizon trusted
+  // held-out samples, so it follows the current model: a mean over the
+  // whole history would keep scoring late samples against the gradients of
+  // an early, unfitted model. The first samples average uniformly.
+  const double horizon = config_.gate.attribution_horizon;
+  validation_weight_ = std::min(validation_weight_ + 1.0, horizon);
+  const double step = 1.0 / validation_weight_;
   // ScoreCandidates() left every candidate's prediction in predictions_.
   const size_t served = static_cast<size_t>(gate_.served_index());
   learners_[served]->Gradient(sample.features, PredictionOf(served), sample.label, gradient_);
   sketch_.Project(gradient_, served_gradient_);
   for (size_t i = 0; i < served_gradient_.size(); ++i) {
-    validation_gradient_[i] += trust * served_gradient_[i];
+    validation_gradient_[i] += step * (served_gradient_[i] - validation_gradient_[i]);
   }
-  validation_weight_ += trust;
 }
 
 Factors Pipeline::FactorsOf(uint32_t slot) const { return FactorsOf(table_.stats(slot)); }
@@ -481,8 +482,7 @@ ModelSnapshot Pipeline::Snapshot() {
                                    static_cast<int64_t>(heldout_),
                                    static_cast<int64_t>(since_refresh_),
                                    static_cast<int64_t>(version_),
-                                   reference_valid_ ? 1 : 0,
-                                   validation_as_of_ms_};
+                                   reference_valid_ ? 1 : 0};
   gate_.Save(snapshot);
   // The next refresh aggregates the reference set and every contributor
   // trained on since the last refresh; a restored pipeline must see both,
@@ -515,7 +515,7 @@ Status Pipeline::Restore(const ModelSnapshot& snapshot) {
   ANML_RETURN_IF_ERROR(FetchArray(snapshot.reals, "combiner", kSchemeCount + 3, &combiner));
   ANML_RETURN_IF_ERROR(FetchArray(snapshot.reals, "validation_gradient",
                                   validation_gradient_.size() + 1, &validation));
-  ANML_RETURN_IF_ERROR(FetchArray(snapshot.integers, "pipeline", 7, &counters));
+  ANML_RETURN_IF_ERROR(FetchArray(snapshot.integers, "pipeline", 6, &counters));
   SchemeGate gate = gate_;
   ANML_RETURN_IF_ERROR(gate.Load(snapshot));
   auto members = snapshot.texts.find("reference.members");
@@ -538,7 +538,6 @@ Status Pipeline::Restore(const ModelSnapshot& snapshot) {
   since_refresh_ = static_cast<uint64_t>(counters[3]);
   version_ = static_cast<uint64_t>(counters[4]);
   reference_valid_ = counters[5] != 0;
-  validation_as_of_ms_ = counters[6];
   gate_ = std::move(gate);
   active_.clear();
   touched_.clear();

@@ -15,8 +15,8 @@
 //      both gradients taken on the served model before its step.
 // A hashed fraction of samples (GateConfig::heldout_fraction) is held out
 // instead: no learner trains on it; every scheme is scored on it (test then
-// train) and g_val, the served model's mean held-out gradient weighted by
-// each sample's contributor weight, is updated. Every
+// train) and, when the served scheme trusts its contributor, folded into
+// g_val, the served model's moving-average held-out gradient. Every
 // ReferenceConfig::refresh_interval training samples, g_ref, the weight
 // normalizers and the Stage 2 gate are recomputed over the most active
 // contributors. Everything is deterministic given the seed and input order.
@@ -187,9 +187,8 @@ class Pipeline {
   // losses_; returns the served prediction's loss.
   double ScoreCandidates(const Sample& sample);
   void Attribute(const Sample& sample, ContributorStats& stats, size_t served, double weight);
-  // Adds the served model's gradient on a scored sample to g_val with
-  // weight `trust`.
-  void FoldValidationGradient(const Sample& sample, int64_t time_ms, double trust);
+  // Folds the served model's gradient on a scored sample into g_val.
+  void FoldValidationGradient(const Sample& sample);
   void Refresh();
   void RebuildActiveSet();
   void RecomputeReference();
@@ -210,10 +209,10 @@ class Pipeline {
 
   std::vector<double> reference_;  // g_ref, in sketch coordinates.
   bool reference_valid_ = false;
-  // g_val: the decayed sum of held-out (observer) gradients and its weight.
+  // g_val, the moving average of trusted held-out gradients of the served
+  // model, and how many samples it averages (at most the horizon).
   std::vector<double> validation_gradient_;
   double validation_weight_ = 0.0;
-  int64_t validation_as_of_ms_ = 0;
 
   std::vector<uint32_t> active_;   // The reference set, canonical order.
   std::vector<uint32_t> touched_;  // Trained on since the last refresh.
