@@ -9,8 +9,7 @@
 namespace anml::engine {
 
 GradientSketch::GradientSketch(size_t input_dimension, size_t max_dimension, uint64_t seed)
-    : input_dimension_(input_dimension),
-      dimension_(std::min(input_dimension, max_dimension)) {
+    : input_dimension_(input_dimension), dimension_(std::min(input_dimension, max_dimension)) {
   if (dimension_ == input_dimension_) return;
   bucket_.resize(input_dimension_);
   sign_.resize(input_dimension_);
@@ -44,7 +43,8 @@ double UnscaledCosine(std::span<const double> a, std::span<const double> b, doub
     norm_b += y * y;
   }
   double denominator = std::sqrt(norm_a * norm_b);
-  if (!(denominator > 0) || !std::isfinite(denominator) || !std::isfinite(dot)) return std::numeric_limits<double>::quiet_NaN();
+  if (!(denominator > 0) || !std::isfinite(denominator) || !std::isfinite(dot))
+    return std::numeric_limits<double>::quiet_NaN();
   return dot / denominator;
 }
 

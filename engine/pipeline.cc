@@ -32,13 +32,13 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const EngineConfig& config)
 Pipeline::Pipeline(const EngineConfig& config)
     : config_(config),
       gate_(config.gate),
-      sketch_(static_cast<size_t>(
-                  (config.task == Task::kMulticlass ? config.classes : 1) * (config.dimension + 1)),
+      sketch_(static_cast<size_t>((config.task == Task::kMulticlass ? config.classes : 1) *
+                                  (config.dimension + 1)),
               static_cast<size_t>(config.factors.sketch_dimension), config.seed),
       combiner_(config) {
   for (size_t k = 0; k < gate_.candidates().size(); ++k) {
-    learners_.push_back(
-        std::make_unique<GlmLearner>(config.task, config.dimension, config.classes, config.learner));
+    learners_.push_back(std::make_unique<GlmLearner>(config.task, config.dimension, config.classes,
+                                                     config.learner));
   }
   observer_ = static_cast<size_t>(gate_.IndexOf(Scheme::kUniform));
   const size_t outputs = static_cast<size_t>(learners_[0]->OutputCount());
@@ -143,8 +143,8 @@ void Pipeline::Train(const Sample& sample, ContributorStats& stats) {
 
   // 3. s_i against g_ref, folded into G_c and the consistency record with
   // the sample's temporal relevance, so late data counts less.
-  const double age = TemporalRelevance(watermark_ms_ - sample.time_ms,
-                                       config_.factors.sample_age_half_life_ms);
+  const double age =
+      TemporalRelevance(watermark_ms_ - sample.time_ms, config_.factors.sample_age_half_life_ms);
   const double score = reference_valid_ ? Cosine(sketched_, reference_) : 0.0;
   for (size_t i = 0; i < sketched_.size(); ++i) stats.gradient_sum[i] += age * sketched_[i];
   stats.gradient_weight += age;
@@ -160,8 +160,8 @@ void Pipeline::Train(const Sample& sample, ContributorStats& stats) {
     const Scheme scheme = gate_.candidates()[k];
     double weight = 1.0;
     if (k != observer_) {
-      weight = combiner_.SampleWeight(scheme, combiner_.ContributorWeight(scheme, factors),
-                                      score, age);
+      weight =
+          combiner_.SampleWeight(scheme, combiner_.ContributorWeight(scheme, factors), score, age);
       learners_[k]->Predict(sample.features, PredictionOf(k));
     }
     if (static_cast<int>(k) == gate_.served_index()) Attribute(sample, stats, k, weight);
@@ -404,8 +404,7 @@ void Pipeline::Predict(std::span<const double> x, std::span<double> out) const {
   }
 }
 
-void Pipeline::PredictWith(Scheme scheme, std::span<const double> x,
-                           std::span<double> out) const {
+void Pipeline::PredictWith(Scheme scheme, std::span<const double> x, std::span<double> out) const {
   learners_[static_cast<size_t>(gate_.IndexOf(scheme))]->Predict(x, out);
 }
 
@@ -467,8 +466,7 @@ ModelSnapshot Pipeline::Snapshot() {
     const Scheme scheme = gate_.candidates()[k];
     auto parameters = learners_[k]->parameters();
     auto accumulators = learners_[k]->accumulators();
-    snapshot.reals[LearnerArray(scheme, "parameters")].assign(parameters.begin(),
-                                                              parameters.end());
+    snapshot.reals[LearnerArray(scheme, "parameters")].assign(parameters.begin(), parameters.end());
     snapshot.reals[LearnerArray(scheme, "accumulators")].assign(accumulators.begin(),
                                                                 accumulators.end());
   }
@@ -506,8 +504,8 @@ Status Pipeline::Restore(const ModelSnapshot& snapshot) {
     const size_t size = learners_[k]->ParameterCount();
     ANML_RETURN_IF_ERROR(
         FetchArray(snapshot.reals, LearnerArray(scheme, "parameters"), size, &parameters[k]));
-    ANML_RETURN_IF_ERROR(FetchArray(snapshot.reals, LearnerArray(scheme, "accumulators"), size,
-                                    &accumulators[k]));
+    ANML_RETURN_IF_ERROR(
+        FetchArray(snapshot.reals, LearnerArray(scheme, "accumulators"), size, &accumulators[k]));
   }
   std::vector<double> reference, combiner, validation;
   std::vector<int64_t> counters;
@@ -522,8 +520,7 @@ Status Pipeline::Restore(const ModelSnapshot& snapshot) {
 
   for (size_t k = 0; k < learners_.size(); ++k) {
     std::copy(parameters[k].begin(), parameters[k].end(), learners_[k]->parameters().begin());
-    std::copy(accumulators[k].begin(), accumulators[k].end(),
-              learners_[k]->accumulators().begin());
+    std::copy(accumulators[k].begin(), accumulators[k].end(), learners_[k]->accumulators().begin());
   }
   reference_ = std::move(reference);
   std::array<double, kSchemeCount + 3> combiner_state;

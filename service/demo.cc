@@ -1,7 +1,5 @@
 #include "service/demo.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +7,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "connectors/embedded_broker.h"
 #include "connectors/record_producer.h"
@@ -33,9 +32,8 @@ constexpr milliseconds kDrainTimeout{15'000};
 // A bad contributor counts as caught below this share of the median weight.
 constexpr double kCaughtShareOfMedian = 0.5;
 
-DemoContributor Member(std::string id, std::string role, simulation::Behavior behavior,
-                       double rate, engine::Verification verification, double reputation,
-                       bool bad) {
+DemoContributor Member(std::string id, std::string role, simulation::Behavior behavior, double rate,
+                       engine::Verification verification, double reputation, bool bad) {
   DemoContributor member;
   member.spec.id = std::move(id);
   member.spec.behavior = behavior;
@@ -48,22 +46,26 @@ DemoContributor Member(std::string id, std::string role, simulation::Behavior be
 }
 
 // One sample as the samples topic carries it.
-std::string SampleJson(const std::string& contributor, const std::vector<double>& x,
-                       double label, int64_t time_ms, uint64_t sequence) {
-  return fmt::format(R"({{"contributor":"{}","features":[{:.5f}],"label":{},"time":{},"id":"s-{}"}})",
-                     contributor, fmt::join(x, ","), static_cast<int>(label), time_ms, sequence);
+std::string SampleJson(const std::string& contributor, const std::vector<double>& x, double label,
+                       int64_t time_ms, uint64_t sequence) {
+  return fmt::format(
+      R"({{"contributor":"{}","features":[{:.5f}],"label":{},"time":{},"id":"s-{}"}})", contributor,
+      fmt::join(x, ","), static_cast<int>(label), time_ms, sequence);
 }
 
 // A malformed record of a rotating kind: broken JSON, a wrong feature
 // count, an out-of-range label, a missing contributor.
 std::string MalformedJson(uint64_t kind, const std::string& contributor) {
   switch (kind % 4) {
-    case 0: return R"({"contributor": "broken", "features": [1, 2)";
-    case 1: return fmt::format(R"({{"contributor":"{}","features":[1,2],"label":1}})", contributor);
+    case 0:
+      return R"({"contributor": "broken", "features": [1, 2)";
+    case 1:
+      return fmt::format(R"({{"contributor":"{}","features":[1,2],"label":1}})", contributor);
     case 2:
       return fmt::format(R"({{"contributor":"{}","features":[0,0,0,0,0,0,0,0],"label":7}})",
                          contributor);
-    default: return R"({"features":[0,0,0,0,0,0,0,0],"label":1})";
+    default:
+      return R"({"features":[0,0,0,0,0,0,0,0],"label":1})";
   }
 }
 
@@ -106,9 +108,9 @@ class Generator {
  private:
   Status SendMetadata() {
     for (const DemoContributor& member : cast_) {
-      std::string value = fmt::format(R"({{"verification":"{}","reputation":{}}})",
-                                      engine::VerificationName(member.spec.verification),
-                                      member.spec.reputation);
+      std::string value =
+          fmt::format(R"({{"verification":"{}","reputation":{}}})",
+                      engine::VerificationName(member.spec.verification), member.spec.reputation);
       ANML_RETURN_IF_ERROR(producer_->Send(topics_.contributors_topic, member.spec.id, value));
     }
     return producer_->Flush(milliseconds(10'000));
@@ -153,14 +155,15 @@ std::vector<Row> Rows(const EngineService& service, const std::vector<DemoContri
 }
 
 std::string Table(const std::vector<Row>& rows) {
-  std::string out = fmt::format("  {:<14} {:<20} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8} {:>11}\n",
-                                "contributor", "role", "weight", "q", "v", "r", "T",
-                                "samples", "attribution");
+  std::string out =
+      fmt::format("  {:<14} {:<20} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8} {:>11}\n", "contributor",
+                  "role", "weight", "q", "v", "r", "T", "samples", "attribution");
   for (const Row& row : rows) {
     const engine::ContributorReport& r = row.report;
-    out += fmt::format("  {:<14} {:<20} {:>7.3f} {:>6.3f} {:>6.2f} {:>6.3f} {:>6.3f} {:>8} {:>+11.3f}\n",
-                       row.member->spec.id, row.member->role, r.weight, r.q, r.v, r.r, r.t,
-                       r.samples, r.attribution);
+    out += fmt::format(
+        "  {:<14} {:<20} {:>7.3f} {:>6.3f} {:>6.2f} {:>6.3f} {:>6.3f} {:>8} {:>+11.3f}\n",
+        row.member->spec.id, row.member->role, r.weight, r.q, r.v, r.r, r.t, r.samples,
+        r.attribution);
   }
   return out;
 }
@@ -185,13 +188,12 @@ void Summarize(const EngineService& service, const std::vector<DemoContributor>&
   std::sort(weights.begin(), weights.end());
   const double median = weights.empty() ? 0 : weights[weights.size() / 2];
   const ServiceCounters& c = service.counters();
-  std::printf("\nSummary: %llu samples trained on, %llu held out to score the schemes, "
-              "%llu dead letters; served scheme %s\n%s\n",
-              static_cast<unsigned long long>(c.trained),
-              static_cast<unsigned long long>(c.heldout),
-              static_cast<unsigned long long>(c.dead_letters),
-              std::string(engine::SchemeName(service.pipeline().served())).c_str(),
-              Table(rows).c_str());
+  std::printf(
+      "\nSummary: %llu samples trained on, %llu held out to score the schemes, "
+      "%llu dead letters; served scheme %s\n%s\n",
+      static_cast<unsigned long long>(c.trained), static_cast<unsigned long long>(c.heldout),
+      static_cast<unsigned long long>(c.dead_letters),
+      std::string(engine::SchemeName(service.pipeline().served())).c_str(), Table(rows).c_str());
   for (const Row& row : rows) {
     if (!row.member->bad) continue;
     bool caught = row.report.weight < kCaughtShareOfMedian * median;
@@ -200,16 +202,16 @@ void Summarize(const EngineService& service, const std::vector<DemoContributor>&
                 row.member->role.c_str(), row.report.weight, median);
   }
   const ServiceOptions& s = options.service;
-  std::printf("\nWhere to look\n"
-              "  weights topic   %s (one JSON record per contributor, keyed by id)\n"
-              "  dead letters    %s (%llu records, with headers naming the error)\n"
-              "  metrics         http://%s/metrics while an engine runs (anml run)\n"
-              "  state           %s (read it with: build/anml inspect --state %s)\n"
-              "  broker          %s (embedded; gone when the demo exits)\n",
-              s.weights_topic.c_str(), s.deadletter_topic.c_str(),
-              static_cast<unsigned long long>(service.counters().dead_letters),
-              s.http_address.c_str(), s.state_dir.c_str(), s.state_dir.c_str(),
-              bootstrap.c_str());
+  std::printf(
+      "\nWhere to look\n"
+      "  weights topic   %s (one JSON record per contributor, keyed by id)\n"
+      "  dead letters    %s (%llu records, with headers naming the error)\n"
+      "  metrics         http://%s/metrics while an engine runs (anml run)\n"
+      "  state           %s (read it with: build/anml inspect --state %s)\n"
+      "  broker          %s (embedded; gone when the demo exits)\n",
+      s.weights_topic.c_str(), s.deadletter_topic.c_str(),
+      static_cast<unsigned long long>(service.counters().dead_letters), s.http_address.c_str(),
+      s.state_dir.c_str(), s.state_dir.c_str(), bootstrap.c_str());
 }
 
 // Steps the engine until everything the generator sent has been consumed
@@ -248,8 +250,8 @@ Status Drive(EngineService& service, const Generator& generator, const DemoOptio
 }  // namespace
 
 std::vector<DemoContributor> DemoCast(double samples_per_second, double seconds) {
-  using simulation::Behavior;
   using engine::Verification;
+  using simulation::Behavior;
   std::vector<DemoContributor> cast = {
       Member("clinic-a", "honest, verified", Behavior::kHonest, 0, Verification::kVerified, 0.9,
              false),
@@ -257,18 +259,18 @@ std::vector<DemoContributor> DemoCast(double samples_per_second, double seconds)
              false),
       Member("clinic-c", "honest, pending", Behavior::kHonest, 0, Verification::kPending, 0.6,
              false),
-      Member("clinic-d", "honest, unverified", Behavior::kHonest, 0, Verification::kUnverified,
-             0.5, false),
-      Member("clinic-e", "honest, unverified", Behavior::kHonest, 0, Verification::kUnverified,
-             0.5, false),
-      Member("lab-noisy", "noisy features", Behavior::kFeatureNoise, 1.5,
-             Verification::kPending, 0.6, true),
+      Member("clinic-d", "honest, unverified", Behavior::kHonest, 0, Verification::kUnverified, 0.5,
+             false),
+      Member("clinic-e", "honest, unverified", Behavior::kHonest, 0, Verification::kUnverified, 0.5,
+             false),
+      Member("lab-noisy", "noisy features", Behavior::kFeatureNoise, 1.5, Verification::kPending,
+             0.6, true),
       Member("lab-flip", "label-flipping", Behavior::kLabelFlip, 0.45, Verification::kUnverified,
              0.4, true),
-      Member("lab-faker", "credential-faking", Behavior::kLabelFlip, 0.45,
-             Verification::kVerified, 0.95, true),
-      Member("clinic-late", "honest, late joiner", Behavior::kHonest, 0,
-             Verification::kVerified, 0.7, false),
+      Member("lab-faker", "credential-faking", Behavior::kLabelFlip, 0.45, Verification::kVerified,
+             0.95, true),
+      Member("clinic-late", "honest, late joiner", Behavior::kHonest, 0, Verification::kVerified,
+             0.7, false),
   };
   // The late joiner starts 40% into the run.
   cast.back().spec.joins_at = static_cast<uint64_t>(0.4 * samples_per_second * seconds);
@@ -297,8 +299,8 @@ Status RunDemo(const DemoOptions& options, const std::atomic<bool>& stop) {
   std::thread generating([&] { generator.Run(stop, deadline); });
 
   auto service = EngineService::Start(service_options, (*broker)->bootstrap_servers());
-  Status status = service.ok() ? Drive(**service, generator, options, cast, stop)
-                               : service.status();
+  Status status =
+      service.ok() ? Drive(**service, generator, options, cast, stop) : service.status();
   generating.join();
   if (!service.ok()) return status;
   ANML_RETURN_IF_ERROR(status);

@@ -62,9 +62,8 @@ connectors::TopicNames Topics(const ServiceOptions& options) {
 // read from, so a replay puts every sample on the same side of the split.
 uint64_t SampleKey(const connectors::SampleRecord& record) {
   if (!record.id.empty()) return engine::StableHash(record.id);
-  return engine::StableHash(record.topic,
-                            engine::MixHash(static_cast<uint64_t>(record.partition)) ^
-                                static_cast<uint64_t>(record.offset));
+  return engine::StableHash(record.topic, engine::MixHash(static_cast<uint64_t>(record.partition)) ^
+                                              static_cast<uint64_t>(record.offset));
 }
 
 }  // namespace
@@ -76,6 +75,7 @@ EngineService::~EngineService() {
   // Errors here have already been reported by Run() or Drain(); a
   // destructor has no one to report to.
   if (samples_) (void)samples_->Close();
+  if (validation_) (void)validation_->Close();
   if (store_) (void)store_->Close();
 }
 
@@ -95,17 +95,16 @@ Status EngineService::Open(const std::string& bootstrap_servers) {
   if (!pipeline.ok()) return pipeline.status();
   pipeline_ = std::move(pipeline).value();
 
-  auto http = HttpServer::Start(options_.http_address, registry_,
-                                [this] { return NotReadyReason(); });
+  auto http =
+      HttpServer::Start(options_.http_address, registry_, [this] { return NotReadyReason(); });
   if (!http.ok()) return http.status();
   http_ = std::move(http).value();
 
   ANML_RETURN_IF_ERROR(OpenState());
   ANML_RETURN_IF_ERROR(OpenConnectors(bootstrap_servers));
   last_full_publish_ = Clock::now();
-  Log().info("started: {} task, d={}, serving {}; metrics on port {}",
-             options_.task, options_.dimension,
-             engine::SchemeName(pipeline_->served()), http_->port());
+  Log().info("started: {} task, d={}, serving {}; metrics on port {}", options_.task,
+             options_.dimension, engine::SchemeName(pipeline_->served()), http_->port());
   return Status::Ok();
 }
 
@@ -124,8 +123,9 @@ Status EngineService::OpenState() {
                                                      options_.cache_bytes);
   recovered_offsets_ = recovered->offsets;
   if (recovered->model) {
-    ANML_RETURN_IF_ERROR(pipeline_->Restore(*recovered->model).WithContext(
-        "state '" + options_.state_dir + "' holds a model of another configuration"));
+    ANML_RETURN_IF_ERROR(pipeline_->Restore(*recovered->model)
+                             .WithContext("state '" + options_.state_dir +
+                                          "' holds a model of another configuration"));
     model_version_ = recovered->model->version;
     // The reference set is kept by id; load its members so the next
     // refresh aggregates the same contributors as before the restart.
@@ -166,6 +166,17 @@ Status EngineService::OpenConnectors(const std::string& bootstrap_servers) {
   if (!samples.ok()) return samples.status();
   samples_ = std::move(samples).value();
 
+  if (!options_.validation_topic.empty()) {
+    // Gold samples: their own group, the same schema, offsets in the same
+    // commit as everything else.
+    sample_options.topics.samples = options_.validation_topic;
+    sample_options.group_id = options_.group_id + ".validation";
+    if (sample_options.group_instance_id) *sample_options.group_instance_id += ".validation";
+    auto validation = connectors::SamplesSource::Create(sample_options);
+    if (!validation.ok()) return validation.status();
+    validation_ = std::move(validation).value();
+  }
+
   connectors::WeightsSinkOptions weight_options;
   weight_options.kafka = kafka;
   weight_options.topics = Topics(options_);
@@ -181,19 +192,22 @@ Status EngineService::OpenConnectors(const std::string& bootstrap_servers) {
 StatusOr<size_t> EngineService::Step() {
   auto start = Clock::now();
   ANML_RETURN_IF_ERROR(ApplyMetadata());
+  ANML_RETURN_IF_ERROR(ApplyValidation());
   ANML_RETURN_IF_ERROR(ApplySamples());
-  const size_t applied = batch_.size();
-  if (batch_.empty() && batch_.dead_lettered() == 0 && step_metadata_.empty()) {
+  const size_t applied = batch_.size() + validation_batch_.size();
+  if (applied == 0 && batch_.dead_lettered() == 0 && validation_batch_.dead_lettered() == 0 &&
+      step_metadata_.empty()) {
     ObserveMetrics();
     return size_t{0};
   }
-  metrics_.batch_duration().Observe(
-      std::chrono::duration<double>(Clock::now() - start).count());
+  metrics_.batch_duration().Observe(std::chrono::duration<double>(Clock::now() - start).count());
   ANML_RETURN_IF_ERROR(Commit());
   ANML_RETURN_IF_ERROR(Publish());
   // Group offsets feed lag monitoring only; the state store's offsets are
   // the ones recovery uses, so a failure here loses nothing.
   Status group = samples_->CommitGroupOffsets(batch_.next_offsets());
+  if (group.ok() && validation_)
+    group = validation_->CommitGroupOffsets(validation_batch_.next_offsets());
   if (!group.ok()) Log().debug("consumer group offsets not committed: {}", group.ToString());
   ObserveMetrics();
   return applied;
@@ -220,6 +234,27 @@ Status EngineService::ApplyMetadata() {
   return Status::Ok();
 }
 
+Status EngineService::ApplyValidation() {
+  validation_batch_.Clear();
+  if (!validation_) return Status::Ok();
+  // Gold samples are scored, never trained on; a short poll keeps them from
+  // delaying the training stream.
+  ANML_RETURN_IF_ERROR(validation_->Poll(milliseconds(0), &validation_batch_));
+  for (const connectors::SampleRecord& record : validation_batch_.records()) {
+    engine::Sample sample{0, record.features, record.label, record.time_ms, SampleKey(record)};
+    Status scored = pipeline_->ProcessValidation(sample);
+    if (!scored.ok()) {
+      Log().error("{}/{}@{}: engine rejected a validated sample: {}", record.topic,
+                  record.partition, record.offset, scored.ToString());
+      metrics_.Samples("rejected").Increment();
+      continue;
+    }
+    ++counters_.validation;
+    metrics_.Samples("validation").Increment();
+  }
+  return Status::Ok();
+}
+
 Status EngineService::ApplySamples() {
   batch_.Clear();
   Status polled = samples_->Poll(milliseconds(options_.poll_timeout_ms), &batch_);
@@ -228,7 +263,8 @@ Status EngineService::ApplySamples() {
   assigned_ = !samples_->Assignment().empty();
 
   ids_.clear();
-  for (const connectors::SampleRecord& record : batch_.records()) ids_.push_back(record.contributor);
+  for (const connectors::SampleRecord& record : batch_.records())
+    ids_.push_back(record.contributor);
   auto metadata = cache_->EnsureResident(ids_);
   if (!metadata.ok()) return metadata.status();
   for (const auto& [id, stored] : *metadata) {
@@ -260,17 +296,19 @@ Status EngineService::Commit() {
   // A dead letter is acknowledged before the offset past it is committed.
   ANML_RETURN_IF_ERROR(samples_->FlushDeadLetters(kAckTimeout));
   ANML_RETURN_IF_ERROR(contributors_->FlushDeadLetters(kAckTimeout));
+  if (validation_) ANML_RETURN_IF_ERROR(validation_->FlushDeadLetters(kAckTimeout));
 
   state::OffsetMap offsets;
-  for (const connectors::PartitionOffset& next : batch_.next_offsets()) {
-    offsets[state::TopicPartition{next.topic, next.partition}] = next.offset;
-    recovered_offsets_[state::TopicPartition{next.topic, next.partition}] = next.offset;
+  for (const connectors::SampleBatch* batch : {&batch_, &validation_batch_}) {
+    for (const connectors::PartitionOffset& next : batch->next_offsets()) {
+      offsets[state::TopicPartition{next.topic, next.partition}] = next.offset;
+      recovered_offsets_[state::TopicPartition{next.topic, next.partition}] = next.offset;
+    }
   }
   engine::ModelSnapshot snapshot = pipeline_->Snapshot();
   auto start = Clock::now();
   Status committed = cache_->Commit(&snapshot, offsets, step_metadata_);
-  metrics_.commit_duration().Observe(
-      std::chrono::duration<double>(Clock::now() - start).count());
+  metrics_.commit_duration().Observe(std::chrono::duration<double>(Clock::now() - start).count());
   if (!committed.ok()) {
     // The records stay dirty and the next commit carries this step too.
     ++counters_.commit_failures;
@@ -336,10 +374,14 @@ void EngineService::ObserveDeadLetters() {
   // their totals (a counter's own value is what it has already seen).
   const auto& from_samples = samples_->dead_letter_counters();
   const auto& from_metadata = contributors_->dead_letter_counters();
+  auto from_validation = [this](connectors::DeadLetterReason reason) {
+    return validation_ ? validation_->dead_letter_counters().count(reason) : 0;
+  };
   for (int r = 0; r <= static_cast<int>(connectors::DeadLetterReason::kBadReputation); ++r) {
     auto reason = static_cast<connectors::DeadLetterReason>(r);
     auto& counter = metrics_.DeadLetters(std::string(connectors::DeadLetterReasonName(reason)));
-    double seen = static_cast<double>(from_samples.count(reason) + from_metadata.count(reason));
+    double seen = static_cast<double>(from_samples.count(reason) + from_metadata.count(reason) +
+                                      from_validation(reason));
     if (seen > counter.Value()) counter.Increment(seen - counter.Value());
   }
   auto& dead_samples = metrics_.Samples("dead_letter");

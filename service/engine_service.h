@@ -1,7 +1,9 @@
 // EngineService: the running engine — consume, learn, commit, publish.
 //
 // Operation. Each Step() follows DESIGN.md section 5:
-//   1. apply new contributor metadata from the contributors topic;
+//   1. apply new contributor metadata from the contributors topic, and
+//      score the schemes on new gold samples of the validation topic, if
+//      one is configured;
 //   2. poll a batch of samples (invalid ones were already dead-lettered by
 //      the source) and make their contributors' stored records resident;
 //   3. apply every sample to the pipeline (train or hold out);
@@ -52,6 +54,7 @@ namespace anml::service {
 struct ServiceCounters {
   uint64_t trained = 0;
   uint64_t heldout = 0;
+  uint64_t validation = 0;
   uint64_t dead_letters = 0;
   uint64_t metadata = 0;
   uint64_t commits = 0;
@@ -95,6 +98,7 @@ class EngineService {
   Status OpenState();
   Status OpenConnectors(const std::string& bootstrap_servers);
   Status ApplyMetadata();
+  Status ApplyValidation();
   Status ApplySamples();
   Status Commit();
   Status Publish();
@@ -111,12 +115,14 @@ class EngineService {
   std::unique_ptr<state::ContributorCache> cache_;
   state::OffsetMap recovered_offsets_;
   std::unique_ptr<connectors::SamplesSource> samples_;
+  std::unique_ptr<connectors::SamplesSource> validation_;  // Null without a topic.
   std::unique_ptr<connectors::ContributorsSource> contributors_;
   std::unique_ptr<connectors::WeightsSink> weights_;
   std::unique_ptr<HttpServer> http_;
 
   // Per-step buffers, reused.
   connectors::SampleBatch batch_;
+  connectors::SampleBatch validation_batch_;
   std::vector<connectors::ContributorRecord> metadata_records_;
   state::ContributorCache::MetadataList step_metadata_;
   std::vector<uint32_t> touched_;

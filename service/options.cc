@@ -55,8 +55,8 @@ void RegisterLoop(CLI::App& c, ServiceOptions* o) {
       ->check(CLI::Range(1, 1'000'000));
   Single(c, "poll-timeout-ms", &o->poll_timeout_ms, "Longest wait for a batch to fill")
       ->check(CLI::Range(1, 60'000));
-  Single(c, "publish-threshold", &o->publish_threshold, "Relative weight change that "
-                                                        "republishes a contributor")
+  Single(c, "publish-threshold", &o->publish_threshold, "Change of a contributor's weight "
+                                                        "that republishes it")
       ->check(CLI::Range(0.0, 10.0));
   Single(c, "publish-interval-ms", &o->publish_interval_ms, "Longest time between "
                                                             "republishing a contributor")

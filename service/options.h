@@ -47,7 +47,7 @@ struct ServiceOptions {
   // The step loop.
   int batch_size = 500;
   int poll_timeout_ms = 100;
-  double publish_threshold = 0.05;  // Relative weight change that republishes.
+  double publish_threshold = 0.05;  // Weight change that republishes.
   int64_t publish_interval_ms = 60'000;
 
   // State.
