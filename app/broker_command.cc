@@ -12,7 +12,11 @@ namespace {
 
 // Blocks SIGINT and SIGTERM in this thread before librdkafka starts its
 // threads, which inherit the mask, so that sigwait() below receives them.
+// A shell starts background jobs with SIGINT ignored, and an ignored signal
+// is discarded even when blocked, so the default disposition is restored.
 sigset_t BlockStopSignals() {
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
