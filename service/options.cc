@@ -5,6 +5,8 @@
 #include <cmath>
 #include <fstream>
 
+#include <fmt/format.h>
+
 namespace anml::service {
 namespace {
 
@@ -18,6 +20,28 @@ CLI::Option* Single(CLI::App& command, const std::string& name, T* value,
   return command.add_option("--" + name, *value, help)
       ->multi_option_policy(Policy::TakeLast)
       ->capture_default_str();
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> items;
+  if (text.empty()) return items;
+  for (size_t begin = 0, comma;; begin = comma + 1) {
+    comma = text.find(',', begin);
+    items.push_back(text.substr(begin, comma - begin));
+    if (comma == std::string::npos) return items;
+  }
+}
+
+// Adds a comma-separated list whose last occurrence wins as a whole. A
+// vector option with a delimiter would not do: CLI11 splits every
+// occurrence into items before applying the policy, so a list from the
+// file and one from a flag would be concatenated instead of overridden.
+CLI::Option* List(CLI::App& command, const std::string& name, std::vector<std::string>* value,
+                  const std::string& help) {
+  return command
+      .add_option_function<std::string>(
+          "--" + name, [value](const std::string& text) { *value = SplitList(text); }, help)
+      ->multi_option_policy(Policy::TakeLast);
 }
 
 void RegisterKafka(CLI::App& c, ServiceOptions* o) {
@@ -44,9 +68,9 @@ void RegisterRecords(CLI::App& c, ServiceOptions* o) {
   Single(c, "dimension", &o->dimension, "Number of features per sample (required)")
       ->check(CLI::Range(1, 1 << 20));
   Single(c, "classes", &o->classes, "Number of classes (multiclass)")->check(CLI::Range(2, 4096));
-  c.add_option("--feature-names", o->feature_names, "Names of the features, in order, for "
-                                                    "records with named features")
-      ->multi_option_policy(Policy::TakeLast)->delimiter(',');
+  List(c, "feature-names", &o->feature_names, "Names of the features, in order, "
+                                               "comma-separated, for records with named "
+                                               "features");
   Single(c, "max-record-bytes", &o->max_record_bytes, "Largest accepted record value");
 }
 
@@ -74,8 +98,8 @@ void RegisterEngine(CLI::App& c, ServiceOptions* o) {
       ->check(CLI::Range(0.0, 0.5));
   Single(c, "gate-mode", &o->gate_mode, "select (switch on a confidence bound) or blend (Hedge)")
       ->check(CLI::IsMember({"select", "blend"}));
-  c.add_option("--schemes", o->schemes, "Candidate schemes, comma-separated")
-      ->multi_option_policy(Policy::TakeLast)->delimiter(',')->capture_default_str();
+  List(c, "schemes", &o->schemes, "Candidate schemes, comma-separated")
+      ->default_str(fmt::format("{}", fmt::join(o->schemes, ",")));
   Single(c, "gradient-half-life-hours", &o->gradient_half_life_hours, "Half-life of q's mean "
                                                                       "gradients")
       ->check(CLI::PositiveNumber);
