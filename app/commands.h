@@ -18,6 +18,14 @@ void AddBenchEngineCommand(CLI::App& bench, int* exit_code);
 // claims, with a report (bench/paper_experiments.h).
 void AddBenchPaperCommand(CLI::App& bench, int* exit_code);
 
+// `anml bench state`: committed contributor updates per second of the state
+// store, resident memory with the cache capped, and reopen time.
+void AddBenchStateCommand(CLI::App& bench, int* exit_code);
+
+// `anml inspect --state DIR`: model version, offsets, contributor count and
+// a contributor's record or the top contributors by weight.
+void AddInspectCommand(CLI::App& app, int* exit_code);
+
 // `anml broker [--partitions N] [--brokers N]`: the embedded Kafka cluster
 // with anml's topics; prints `bootstrap=HOST:PORT` and serves until SIGINT
 // or SIGTERM, then exits 0.

@@ -20,9 +20,11 @@ int main(int argc, char** argv) {
   anml::app::AddRunCommand(app, &exit_code);
   anml::app::AddDemoCommand(app, &exit_code);
   anml::app::AddBrokerCommand(app, &exit_code);
+  anml::app::AddInspectCommand(app, &exit_code);
   CLI::App* bench = app.add_subcommand("bench", "Benchmarks that print numbers beside a reference");
   bench->require_subcommand(1);
   anml::app::AddBenchEngineCommand(*bench, &exit_code);
+  anml::app::AddBenchStateCommand(*bench, &exit_code);
   anml::app::AddBenchConnectorsCommand(*bench, &exit_code);
   anml::app::AddBenchPaperCommand(*bench, &exit_code);
 

@@ -31,19 +31,29 @@ StatusOr<ContributorCache::MetadataList> ContributorCache::EnsureResident(
   auto loaded = store_->LoadMany(missing);
   if (!loaded.ok()) return loaded.status();
 
-  MetadataList metadata;
   engine::ContributorTable& table = residents_->table();
+  std::vector<std::string_view> unseen;
   for (size_t i = 0; i < missing.size(); ++i) {
-    if ((*loaded)[i]) {
-      table.Adopt(missing[i], std::move(*(*loaded)[i]));
-      ++counters_.loads_total;
+    if (!(*loaded)[i]) {
+      unseen.push_back(missing[i]);
       continue;
     }
-    // A contributor seen for the first time: its metadata may have arrived
-    // on the contributors topic before its first sample.
-    auto stored = store_->LoadMetadata(missing[i]);
-    if (!stored.ok()) return stored.status();
-    if (*stored) metadata.emplace_back(std::string(missing[i]), **stored);
+    table.Adopt(missing[i], std::move(*(*loaded)[i]));
+    ++counters_.loads_total;
+  }
+  return UnseenMetadata(unseen);
+}
+
+// Contributors seen for the first time: their metadata may have arrived on
+// the contributors topic before their first sample.
+StatusOr<ContributorCache::MetadataList> ContributorCache::UnseenMetadata(
+    std::span<const std::string_view> unseen) {
+  MetadataList metadata;
+  if (unseen.empty()) return metadata;
+  auto stored = store_->LoadMetadataMany(unseen);
+  if (!stored.ok()) return stored.status();
+  for (size_t i = 0; i < unseen.size(); ++i) {
+    if ((*stored)[i]) metadata.emplace_back(std::string(unseen[i]), *(*stored)[i]);
   }
   return metadata;
 }

@@ -124,6 +124,7 @@ class ContributorCache {
 
  private:
   void EvictToBudget();
+  StatusOr<MetadataList> UnseenMetadata(std::span<const std::string_view> unseen);
   std::vector<std::string_view> Missing(std::span<const std::string_view> ids);
 
   StateStore* store_;

@@ -82,6 +82,9 @@ struct StoreOptions {
   // Memtable size of the contributor column families; RocksDB keeps up to
   // two per family before stalling writes.
   size_t write_buffer_bytes = size_t{32} << 20;
+  // All memtables together; past it RocksDB flushes the largest. With the
+  // block cache this bounds RocksDB's memory apart from small overheads.
+  size_t memtable_budget_bytes = size_t{64} << 20;
   // How many of the newest model snapshots to keep (at least 1). Recovery
   // always uses the newest: the offsets belong to it.
   int models_kept = 2;
@@ -124,6 +127,7 @@ struct StoreStats {
   uint64_t bloom_filter_useful_total = 0;   // Lookups a filter answered.
   uint64_t wal_bytes_total = 0;
   uint64_t wal_syncs_total = 0;
+  uint64_t stall_micros_total = 0;          // Writes delayed by RocksDB.
   uint64_t live_data_bytes = 0;             // Estimated live data on disk.
   uint64_t sst_files_bytes = 0;
   uint64_t memtable_bytes = 0;
@@ -171,6 +175,9 @@ class StateStore {
       std::span<const std::string_view> ids);
 
   StatusOr<std::optional<ContributorMetadata>> LoadMetadata(std::string_view id);
+  // LoadMetadata() for many ids in one RocksDB call.
+  StatusOr<std::vector<std::optional<ContributorMetadata>>> LoadMetadataMany(
+      std::span<const std::string_view> ids);
   StatusOr<std::optional<StoredWeight>> LoadWeight(std::string_view id);
 
   // Writes one step atomically (see the class comment). Errors:
@@ -215,6 +222,8 @@ class StateStore {
                   std::set<uint64_t>* versions) const;
   Status AddOffsets(const OffsetMap& offsets, rocksdb::WriteBatch* out) const;
   StatusOr<std::optional<std::string>> Get(int family, std::string_view key);
+  StatusOr<std::vector<std::optional<std::string>>> MultiRead(
+      int family, std::span<const std::string_view> keys);
   Status Scan(int family, const std::function<Status(std::string_view, std::string_view,
                                                      bool*)>& fn);
   Status Where(const Status& status, int family) const;

@@ -17,9 +17,10 @@ uint64_t LoadLittleEndian(const char* bytes, size_t width) {
 }
 
 void StoreLittleEndian(uint64_t value, size_t width, std::string* out) {
-  for (size_t i = 0; i < width; ++i) {
-    out->push_back(static_cast<char>((value >> (8 * i)) & 0xffu));
-  }
+  // One append per number, not one per byte: encoding is on the commit path.
+  char bytes[8];
+  for (size_t i = 0; i < width; ++i) bytes[i] = static_cast<char>((value >> (8 * i)) & 0xffu);
+  out->append(bytes, width);
 }
 
 }  // namespace

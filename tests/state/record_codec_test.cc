@@ -54,6 +54,13 @@ std::string Reseal(std::string value) {
   return value;
 }
 
+TEST(RecordCodecTest, ChecksumMatchesPublishedCrc32cVectors) {
+  // The check value of CRC-32C and two iSCSI (RFC 3720) test vectors.
+  EXPECT_EQ(internal::Crc32c("123456789"), 0xe3069283u);
+  EXPECT_EQ(internal::Crc32c(std::string(32, '\0')), 0x8a9136aau);
+  EXPECT_EQ(internal::Crc32c(std::string(32, '\xff')), 0x62a8ab43u);
+}
+
 TEST(RecordCodecTest, ContributorRoundTripsEveryField) {
   const ContributorStats stats = FullRecord();
   StatusOr<ContributorStats> decoded = DecodeContributor("lab-17", EncodeContributor(stats));
