@@ -5,7 +5,10 @@ set(ANML_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
     -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference)
 
 # anml_configure_target(<target>): warnings (as errors unless ANML_WERROR is
-# off), includes rooted at the repository, optional sanitizers.
+# off), includes rooted at the repository, optional sanitizers. ANML_FUZZ
+# (clang only) instruments every target for libFuzzer's coverage feedback
+# and adds ASan and UBSan, so the fuzz targets and the libraries they link
+# share one set of flags.
 function(anml_configure_target target)
   target_compile_options(${target} PRIVATE ${ANML_WARNINGS})
   if(ANML_WERROR)
@@ -15,6 +18,12 @@ function(anml_configure_target target)
   if(ANML_SANITIZE)
     target_compile_options(${target} PUBLIC
       -fsanitize=address,undefined -fno-omit-frame-pointer
+      -fno-sanitize-recover=undefined)
+    target_link_options(${target} PUBLIC -fsanitize=address,undefined)
+  endif()
+  if(ANML_FUZZ)
+    target_compile_options(${target} PUBLIC
+      -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
       -fno-sanitize-recover=undefined)
     target_link_options(${target} PUBLIC -fsanitize=address,undefined)
   endif()
@@ -42,4 +51,14 @@ function(anml_test name)
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
     DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# anml_fuzzer(<name> SOURCES ... DEPENDS ...): a libFuzzer executable (the
+# fuzzer runtime supplies main()); only with ANML_FUZZ.
+function(anml_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  anml_configure_target(${name})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPENDS})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
 endfunction()
