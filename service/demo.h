@@ -39,7 +39,9 @@ struct DemoContributor {
 };
 
 // The seeded cast: honest clinics (some verified), a noisy lab, a
-// label-flipping lab, a credential-faking lab and a late joiner.
+// label-flipping lab, a credential-faking lab and a late joiner. The three
+// corrupt labs are 3 of 11 contributors, below the Stage 2 gate's trim
+// fraction (30% of scoring units from each end), as the gate requires.
 std::vector<DemoContributor> DemoCast(double samples_per_second, double seconds);
 
 // Runs the demo to its summary. OK when it ran to the end or was stopped.

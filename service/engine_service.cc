@@ -190,7 +190,6 @@ Status EngineService::OpenConnectors(const std::string& bootstrap_servers) {
 }
 
 StatusOr<size_t> EngineService::Step() {
-  auto start = Clock::now();
   ANML_RETURN_IF_ERROR(ApplyMetadata());
   ANML_RETURN_IF_ERROR(ApplyValidation());
   ANML_RETURN_IF_ERROR(ApplySamples());
@@ -200,7 +199,6 @@ StatusOr<size_t> EngineService::Step() {
     ObserveMetrics();
     return size_t{0};
   }
-  metrics_.batch_duration().Observe(std::chrono::duration<double>(Clock::now() - start).count());
   ANML_RETURN_IF_ERROR(Commit());
   ANML_RETURN_IF_ERROR(Publish());
   // Group offsets feed lag monitoring only; the state store's offsets are
@@ -261,6 +259,9 @@ Status EngineService::ApplySamples() {
   if (!polled.ok()) return polled;
   last_poll_ok_ms_ = NowMs();
   assigned_ = !samples_->Assignment().empty();
+  // The batch is timed from when the poll returned: waiting for records to
+  // arrive is not work.
+  const auto start = Clock::now();
 
   ids_.clear();
   for (const connectors::SampleRecord& record : batch_.records())
@@ -288,6 +289,10 @@ Status EngineService::ApplySamples() {
     ++(trained ? counters_.trained : counters_.heldout);
     metrics_.Samples(trained ? "trained" : "heldout").Increment();
     touched_.push_back(sample.contributor);
+  }
+  if (!batch_.empty()) {
+    metrics_.batch_duration().Observe(
+        std::chrono::duration<double>(Clock::now() - start).count());
   }
   return Status::Ok();
 }
@@ -393,9 +398,13 @@ void EngineService::ObserveDeadLetters() {
 void EngineService::ObserveMetrics() {
   ObserveDeadLetters();
   state::StoreStats stats = store_->Stats();
-  metrics_.ObserveState(static_cast<double>(stats.live_data_bytes), stats.block_cache_hits_total,
+  // SST files plus memtables: live SST data alone reads 0 until the first
+  // flush, which a small or young store may never reach.
+  metrics_.ObserveState(static_cast<double>(stats.sst_files_bytes + stats.memtable_bytes),
+                        stats.block_cache_hits_total,
                         stats.block_cache_misses_total);
   metrics_.ObservePipeline(*pipeline_, model_version_);
+  if (auto lag = samples_->Lag(); lag.ok()) metrics_.consumer_lag().Set(static_cast<double>(*lag));
   metrics_.ready().Set(NotReadyReason().empty() ? 1 : 0);
 }
 

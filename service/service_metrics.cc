@@ -69,7 +69,8 @@ ServiceMetrics::ServiceMetrics(pm::Registry& r)
                          .Add({})),
       consumer_lag_(Gauge(r, "anml_consumer_lag_messages",
                           "Samples not yet consumed, summed over assigned partitions")),
-      state_size_(Gauge(r, "anml_state_size_bytes", "Live data size of the RocksDB state")),
+      state_size_(Gauge(r, "anml_state_size_bytes",
+                        "Size of the RocksDB state: SST files plus memtables")),
       cache_hits_(CounterFamily(r, "anml_state_cache_hits_total", "RocksDB block cache hits")
                       .Add({})),
       cache_misses_(CounterFamily(r, "anml_state_cache_misses_total",
