@@ -13,6 +13,9 @@
 // Configuration: KafkaClientConfig::properties pass through, except
 // enable.partition.eof=true and enable.auto.commit=false, which it sets.
 // Limitations: partitions added to the topic after Create() are not read.
+// Since every start reads the topic from the beginning and keeps no offsets,
+// an invalid record still in the topic is dead-lettered again at every
+// start; the dead-letter topic then holds one copy per start.
 #ifndef ANML_CONNECTORS_CONTRIBUTORS_SOURCE_H_
 #define ANML_CONNECTORS_CONTRIBUTORS_SOURCE_H_
 

@@ -19,7 +19,10 @@
 //   cleanup.policy=compact are not kept and nothing is compacted.
 // - Idempotent producers, consumer groups with the cooperative-sticky
 //   assignor and static membership (group.instance.id) work. A new group
-//   waits about 3 s before its first assignment.
+//   waits about 3 s before its first assignment. A member that leaves is
+//   kept in its group until its session times out, so a consumer that
+//   rejoins the same group right after a clean stop waits about 45 s for
+//   its partitions.
 // - No TLS or SASL; production runs against a real Kafka cluster.
 #ifndef ANML_CONNECTORS_EMBEDDED_BROKER_H_
 #define ANML_CONNECTORS_EMBEDDED_BROKER_H_
