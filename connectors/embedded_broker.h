@@ -24,6 +24,9 @@
 //   rejoins the same group right after a clean stop waits about 45 s for
 //   its partitions.
 // - No TLS or SASL; production runs against a real Kafka cluster.
+// - The fault controls below act on the mock's brokers and request queues;
+//   a down broker closes its connections and refuses new ones, but the
+//   partitions it leads keep their data.
 #ifndef ANML_CONNECTORS_EMBEDDED_BROKER_H_
 #define ANML_CONNECTORS_EMBEDDED_BROKER_H_
 
@@ -68,12 +71,27 @@ class EmbeddedBroker {
   // Errors: kInvalidArgument for partitions < 1; Kafka errors otherwise.
   Status CreateTopic(const std::string& topic, int partitions);
 
+  // Fault controls for tests. Brokers are numbered 1 .. options.brokers.
+  // SetBrokerDown() closes the broker's connections and refuses new ones
+  // until SetBrokerUp(); its data is kept. MovePartitionLeader() makes
+  // `broker_id` the leader of topic[partition]. PushRequestErrors() makes
+  // the next `count` requests of Kafka API `api_key` (for example 1 =
+  // Fetch, 0 = Produce) fail with `error`, whichever broker they reach.
+  // Errors: kInvalidArgument for an unknown broker or partition, or a
+  // negative count; Kafka errors otherwise.
+  Status SetBrokerDown(int32_t broker_id);
+  Status SetBrokerUp(int32_t broker_id);
+  Status MovePartitionLeader(const std::string& topic, int32_t partition, int32_t broker_id);
+  Status PushRequestErrors(int16_t api_key, int count, rd_kafka_resp_err_t error);
+
  private:
-  EmbeddedBroker(internal::KafkaPtr handle, rd_kafka_mock_cluster_t* cluster);
+  EmbeddedBroker(internal::KafkaPtr handle, rd_kafka_mock_cluster_t* cluster, int brokers);
+  Status CheckBroker(int32_t broker_id) const;
 
   internal::KafkaPtr handle_;  // Destroyed after the cluster.
   rd_kafka_mock_cluster_t* cluster_;
   std::string bootstrap_servers_;
+  int brokers_;
 };
 
 }  // namespace anml::connectors
