@@ -234,6 +234,32 @@ std::vector<PartitionOffset> SamplesSource::Assignment() const {
   return out;
 }
 
+StatusOr<int64_t> SamplesSource::Lag() const {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  ANML_RETURN_IF_ERROR(KafkaStatus(rd_kafka_assignment(consumer_.get(), &raw),
+                                   "reading the assignment for lag"));
+  internal::PartitionListPtr list(raw);
+  ANML_RETURN_IF_ERROR(KafkaStatus(rd_kafka_position(consumer_.get(), list.get()),
+                                   "reading positions for lag"));
+  int64_t lag = 0;
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = list->elems[i];
+    // No position yet: nothing returned since assignment (documented).
+    if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR || p.offset < 0) continue;
+    int64_t low = internal::kOffsetInvalid;
+    int64_t high = internal::kOffsetInvalid;
+    // Reads the cache only; an error means no fetch answered yet for this
+    // partition, which leaves it out as documented.
+    if (rd_kafka_get_watermark_offsets(consumer_.get(), p.topic, p.partition, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      continue;
+    }
+    lag += std::max<int64_t>(0, high - p.offset);
+  }
+  return lag;
+}
+
 Status SamplesSource::Close() {
   if (closed_) return Status::Ok();
   closed_ = true;

@@ -122,6 +122,20 @@ class SamplesSource {
   // Partitions currently assigned to this member.
   std::vector<PartitionOffset> Assignment() const;
 
+  // Consumer lag in offsets: the sum over assigned partitions of the high
+  // watermark minus the position, where the position is the offset after the
+  // last record Poll() returned (valid or dead-lettered) and the high
+  // watermark is the one librdkafka cached from its latest fetch response.
+  // Non-blocking, no broker round trip; cheap enough to call every step.
+  // Stale by up to one fetch: records produced since the last fetch
+  // response are not counted yet. A partition is left out until both are
+  // known, i.e. until it has returned a record since its assignment and a
+  // fetch for it has answered; so right after a rebalance the lag is
+  // understated. Counts offsets, not records: on a transactional topic
+  // control records count too.
+  // Errors: Kafka errors from reading the assignment or the positions.
+  StatusOr<int64_t> Lag() const;
+
   // Leaves the group after flushing dead letters. Idempotent.
   Status Close();
 

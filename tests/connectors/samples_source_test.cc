@@ -3,13 +3,14 @@
 // arrive decoded and in order per partition, that every kind of malformed
 // record lands on the dead-letter topic with the documented headers while
 // the valid records around it go through, that assignment seeks to the
-// state store's offsets, and that a rebalance between two members of one
-// group loses no record.
+// state store's offsets, that a rebalance between two members of one
+// group loses no record, and that Lag() counts the records not yet polled.
 #include "connectors/samples_source.h"
 
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -249,6 +250,58 @@ TEST_F(SamplesSourceTest, RebalanceBetweenTwoMembersLosesNoRecord) {
   EXPECT_EQ((*a)->Assignment().size() + (*b)->Assignment().size(), 2u);
   EXPECT_FALSE((*b)->Assignment().empty());
   for (int i = 0; i < 100; ++i) EXPECT_EQ(delivered.count(fmt::format("s-{}", i)), 1u) << i;
+}
+
+TEST_F(SamplesSourceTest, LagCountsTheRecordsNotYetPolled) {
+  constexpr int kRecords = 100;
+  std::vector<nlohmann::json> messages;
+  for (int i = 0; i < kRecords; ++i) {
+    // Record 5 is dead-lettered; it counts as read like a valid one.
+    std::string value = i == 5 ? "not json" : Sample("lab-1", i);
+    messages.push_back({{"topic", "anml.samples"}, {"partition", 0}, {"key", "lab-1"},
+                        {"value", value}});
+  }
+  ASSERT_EQ(testing::PythonProduce(broker_->bootstrap_servers(), messages), 0);
+  SamplesSourceOptions options = Options("lag");
+  options.max_batch = 16;
+  auto source = SamplesSource::Create(std::move(options));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+
+  // Polls until at least `want` records were read; returns how many were.
+  int64_t read = 0;
+  SampleBatch batch;
+  auto read_until = [&](int64_t want) {
+    const Clock::time_point limit = Clock::now() + kDeadline;
+    while (read < want && Clock::now() < limit) {
+      ASSERT_TRUE((*source)->Poll(milliseconds(200), &batch).ok());
+      read += static_cast<int64_t>(batch.size() + batch.dead_lettered());
+    }
+  };
+  // The watermark is cached from fetch responses, which may trail the
+  // position by one fetch; wait for it without polling.
+  auto settled_lag = [&](int64_t expected) {
+    StatusOr<int64_t> lag = (*source)->Lag();
+    const Clock::time_point limit = Clock::now() + kDeadline;
+    while (lag.ok() && *lag != expected && Clock::now() < limit) {
+      std::this_thread::sleep_for(milliseconds(20));
+      lag = (*source)->Lag();
+    }
+    return lag;
+  };
+
+  read_until(40);
+  ASSERT_GE(read, 40);
+  ASSERT_LT(read, kRecords);
+  StatusOr<int64_t> lag = settled_lag(kRecords - read);
+  ASSERT_TRUE(lag.ok()) << lag.status().ToString();
+  EXPECT_EQ(*lag, kRecords - read) << "after reading " << read;
+
+  read_until(kRecords);
+  ASSERT_EQ(read, kRecords);
+  lag = settled_lag(0);
+  ASSERT_TRUE(lag.ok()) << lag.status().ToString();
+  EXPECT_EQ(*lag, 0);
+  EXPECT_EQ((*source)->dead_letter_counters().total(), 1u);
 }
 
 TEST_F(SamplesSourceTest, CreateRejectsInvalidSchemaAndProperties) {
