@@ -49,10 +49,7 @@ int RunService(const service::ServiceOptions& options) {
   if (options.brokers == "embedded") {
     connectors::EmbeddedBrokerOptions broker_options;
     broker_options.partitions = options.embedded_partitions;
-    broker_options.topics.samples = options.samples_topic;
-    broker_options.topics.contributors = options.contributors_topic;
-    broker_options.topics.weights = options.weights_topic;
-    broker_options.topics.deadletter = options.deadletter_topic;
+    broker_options.topics = service::ServiceTopics(options);
     auto started = connectors::EmbeddedBroker::Start(broker_options);
     if (!started.ok()) {
       spdlog::error("embedded broker: {}", started.status().ToString());

@@ -287,10 +287,7 @@ Status RunDemo(const DemoOptions& options, const std::atomic<bool>& stop) {
   service_options.task = "binary";
   connectors::EmbeddedBrokerOptions broker_options;
   broker_options.partitions = service_options.embedded_partitions;
-  broker_options.topics.samples = service_options.samples_topic;
-  broker_options.topics.contributors = service_options.contributors_topic;
-  broker_options.topics.weights = service_options.weights_topic;
-  broker_options.topics.deadletter = service_options.deadletter_topic;
+  broker_options.topics = ServiceTopics(service_options);
   auto broker = connectors::EmbeddedBroker::Start(broker_options);
   if (!broker.ok()) return broker.status().WithContext("embedded broker");
 

@@ -48,16 +48,6 @@ connectors::KafkaClientConfig KafkaConfig(const ServiceOptions& options,
   return config;
 }
 
-connectors::TopicNames Topics(const ServiceOptions& options) {
-  connectors::TopicNames topics;
-  topics.samples = options.samples_topic;
-  topics.contributors = options.contributors_topic;
-  topics.weights = options.weights_topic;
-  topics.deadletter = options.deadletter_topic;
-  if (!options.validation_topic.empty()) topics.validation = options.validation_topic;
-  return topics;
-}
-
 // The held-out key of a sample: its id when it has one, else where it was
 // read from, so a replay puts every sample on the same side of the split.
 uint64_t SampleKey(const connectors::SampleRecord& record) {
@@ -141,7 +131,7 @@ Status EngineService::OpenConnectors(const std::string& bootstrap_servers) {
   const connectors::KafkaClientConfig kafka = KafkaConfig(options_, bootstrap_servers);
   connectors::ContributorsSourceOptions contributor_options;
   contributor_options.kafka = kafka;
-  contributor_options.topics = Topics(options_);
+  contributor_options.topics = ServiceTopics(options_);
   auto contributors = connectors::ContributorsSource::Create(contributor_options);
   if (!contributors.ok()) return contributors.status();
   contributors_ = std::move(contributors).value();
@@ -149,7 +139,7 @@ Status EngineService::OpenConnectors(const std::string& bootstrap_servers) {
 
   connectors::SamplesSourceOptions sample_options;
   sample_options.kafka = kafka;
-  sample_options.topics = Topics(options_);
+  sample_options.topics = ServiceTopics(options_);
   sample_options.group_id = options_.group_id;
   if (!options_.instance_id.empty()) sample_options.group_instance_id = options_.instance_id;
   sample_options.schema.task = pipeline_->config().task;
@@ -179,7 +169,7 @@ Status EngineService::OpenConnectors(const std::string& bootstrap_servers) {
 
   connectors::WeightsSinkOptions weight_options;
   weight_options.kafka = kafka;
-  weight_options.topics = Topics(options_);
+  weight_options.topics = ServiceTopics(options_);
   weight_options.policy.min_change = options_.publish_threshold;
   weight_options.policy.max_interval = milliseconds(options_.publish_interval_ms);
   weight_options.partitions = options_.embedded_partitions;

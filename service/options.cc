@@ -265,6 +265,16 @@ StatusOr<engine::EngineConfig> ToEngineConfig(const ServiceOptions& o) {
   return config;
 }
 
+connectors::TopicNames ServiceTopics(const ServiceOptions& options) {
+  connectors::TopicNames topics;
+  topics.samples = options.samples_topic;
+  topics.contributors = options.contributors_topic;
+  topics.weights = options.weights_topic;
+  topics.deadletter = options.deadletter_topic;
+  if (!options.validation_topic.empty()) topics.validation = options.validation_topic;
+  return topics;
+}
+
 StatusOr<std::map<std::string, std::string>> KafkaProperties(const ServiceOptions& options) {
   std::map<std::string, std::string> properties;
   for (const std::string& entry : options.kafka) {

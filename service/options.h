@@ -19,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "connectors/kafka_config.h"
 #include "engine/config.h"
 #include "engine/status.h"
 
@@ -90,6 +91,9 @@ StatusOr<engine::EngineConfig> ToEngineConfig(const ServiceOptions& options);
 // The librdkafka properties of --kafka. InvalidArgument naming an entry
 // without '='.
 StatusOr<std::map<std::string, std::string>> KafkaProperties(const ServiceOptions& options);
+
+// The topic names the options set (the validation topic only when given).
+connectors::TopicNames ServiceTopics(const ServiceOptions& options);
 
 // The environment variable of an option name: "samples-topic" ->
 // "ANML_SAMPLES_TOPIC".
