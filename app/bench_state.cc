@@ -177,7 +177,8 @@ StatusOr<PhaseResult> RunPhase(Engine& engine, const BenchOptions& options, uint
 StatusOr<PhaseResult> Populate(Engine& engine, const BenchOptions& options, int64_t* offset) {
   uint64_t next = 0;
   const uint64_t batches = options.contributors / static_cast<uint64_t>(options.batch);
-  return RunPhase(engine, options, batches, [&next] { return ContributorId(next++); }, offset);
+  return RunPhase(
+      engine, options, batches, [&next] { return ContributorId(next++); }, offset);
 }
 
 StatusOr<PhaseResult> RandomUpdates(Engine& engine, const BenchOptions& options, int batches,
@@ -187,8 +188,9 @@ StatusOr<PhaseResult> RandomUpdates(Engine& engine, const BenchOptions& options,
   std::uniform_int_distribution<uint64_t> hot(
       0, std::min(options.hot_contributors, options.contributors) - 1);
   std::bernoulli_distribution is_hot(options.hot_share);
-  return RunPhase(engine, options, static_cast<uint64_t>(batches),
-                  [&] { return ContributorId(is_hot(rng) ? hot(rng) : any(rng)); }, offset);
+  return RunPhase(
+      engine, options, static_cast<uint64_t>(batches),
+      [&] { return ContributorId(is_hot(rng) ? hot(rng) : any(rng)); }, offset);
 }
 
 // Phases 1 and 2, keeping the store open to read memory and statistics.
@@ -275,37 +277,37 @@ nlohmann::json ResultJson(const BenchOptions& options, const BenchResult& result
 }
 
 void PrintPhase(std::string_view name, const PhaseResult& phase) {
-  std::printf("%-28s %10.0f updates/s  (%llu updates, %llu commits, %.2f s: loads %.2f s, "
-              "commits %.2f s)\n",
-              std::string(name).c_str(), phase.rate(),
-              static_cast<unsigned long long>(phase.updates),
-              static_cast<unsigned long long>(phase.commits), phase.seconds, phase.load_seconds,
-              phase.commit_seconds);
+  std::printf(
+      "%-28s %10.0f updates/s  (%llu updates, %llu commits, %.2f s: loads %.2f s, "
+      "commits %.2f s)\n",
+      std::string(name).c_str(), phase.rate(), static_cast<unsigned long long>(phase.updates),
+      static_cast<unsigned long long>(phase.commits), phase.seconds, phase.load_seconds,
+      phase.commit_seconds);
 }
 
 void PrintText(const BenchOptions& options, const BenchResult& result) {
-  std::printf("state store: %llu contributors, batches of %d, cache budget %zu MiB, "
-              "block cache %zu MiB, updates %s\n",
-              static_cast<unsigned long long>(options.contributors), options.batch,
-              options.cache_mb, options.block_cache_mb,
-              options.hot_share > 0
-                  ? fmt::format("{:.0f}% to {} hot contributors", 100 * options.hot_share,
-                                options.hot_contributors)
-                        .c_str()
-                  : "uniform");
+  std::printf(
+      "state store: %llu contributors, batches of %d, cache budget %zu MiB, "
+      "block cache %zu MiB, updates %s\n",
+      static_cast<unsigned long long>(options.contributors), options.batch, options.cache_mb,
+      options.block_cache_mb,
+      options.hot_share > 0 ? fmt::format("{:.0f}% to {} hot contributors", 100 * options.hot_share,
+                                          options.hot_contributors)
+                                  .c_str()
+                            : "uniform");
   PrintPhase("populate (new records)", result.populate);
   PrintPhase("update (WAL, no fsync)", result.update);
   PrintPhase("update (fsync per commit)", result.sync);
   const double mib = static_cast<double>(kMiB);
-  std::printf("resident memory after updates: %.1f MiB (%.1f MiB before opening the store); "
-              "budgets: cache %zu + block cache %zu + memtables %zu = %zu MiB; memtables now "
-              "%.1f MiB, cache now %.1f MiB\n",
-              static_cast<double>(result.rss_bytes) / mib,
-              static_cast<double>(result.rss_before_bytes) / mib, options.cache_mb,
-              options.block_cache_mb, kMemtableBudgetMb,
-              options.cache_mb + options.block_cache_mb + kMemtableBudgetMb,
-              static_cast<double>(result.store.memtable_bytes) / mib,
-              static_cast<double>(result.cache.resident_bytes) / mib);
+  std::printf(
+      "resident memory after updates: %.1f MiB (%.1f MiB before opening the store); "
+      "budgets: cache %zu + block cache %zu + memtables %zu = %zu MiB; memtables now "
+      "%.1f MiB, cache now %.1f MiB\n",
+      static_cast<double>(result.rss_bytes) / mib,
+      static_cast<double>(result.rss_before_bytes) / mib, options.cache_mb, options.block_cache_mb,
+      kMemtableBudgetMb, options.cache_mb + options.block_cache_mb + kMemtableBudgetMb,
+      static_cast<double>(result.store.memtable_bytes) / mib,
+      static_cast<double>(result.cache.resident_bytes) / mib);
   std::printf("RocksDB write stalls during populate + update: %.2f s\n",
               static_cast<double>(result.store.stall_micros_total) * 1e-6);
   std::printf("reopen (open + recover) of %llu contributors: %.3f s\n",

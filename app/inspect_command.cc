@@ -63,10 +63,16 @@ nlohmann::json RecordJson(const engine::ContributorStats& stats) {
 
 nlohmann::json WeightJson(const state::StoredWeight& weight) {
   const engine::ContributorReport& r = weight.report;
-  return {{"weight", r.weight}, {"q", r.q},         {"v", r.v},
-          {"r", r.r},           {"t", r.t},         {"gate", r.gate},
-          {"consistency", r.consistency},           {"samples", r.samples},
-          {"attribution", r.attribution},           {"model_version", weight.model_version}};
+  return {{"weight", r.weight},
+          {"q", r.q},
+          {"v", r.v},
+          {"r", r.r},
+          {"t", r.t},
+          {"gate", r.gate},
+          {"consistency", r.consistency},
+          {"samples", r.samples},
+          {"attribution", r.attribution},
+          {"model_version", weight.model_version}};
 }
 
 nlohmann::json InspectionJson(const InspectOptions& options, const Inspection& found) {
@@ -104,9 +110,10 @@ void PrintRecord(const engine::ContributorStats& s) {
   std::printf("  samples %llu trained, %llu held out; attribution %.6g\n",
               static_cast<unsigned long long>(s.samples),
               static_cast<unsigned long long>(s.heldout_samples), s.attribution);
-  std::printf("  gradient weight %.6g over %zu coordinates; consistent %.4g, inconsistent "
-              "%.4g\n",
-              s.gradient_weight, s.gradient_sum.size(), s.consistent, s.inconsistent);
+  std::printf(
+      "  gradient weight %.6g over %zu coordinates; consistent %.4g, inconsistent "
+      "%.4g\n",
+      s.gradient_weight, s.gradient_sum.size(), s.consistent, s.inconsistent);
   std::printf("  times (ms): first %lld, last %lld, as of %lld\n",
               static_cast<long long>(s.first_time_ms), static_cast<long long>(s.last_time_ms),
               static_cast<long long>(s.as_of_ms));
@@ -114,10 +121,11 @@ void PrintRecord(const engine::ContributorStats& s) {
 
 void PrintWeight(const state::StoredWeight& w) {
   const engine::ContributorReport& r = w.report;
-  std::printf("weight %.4f  q %.3f v %.3f r %.3f T %.3f gate %.3f  samples %llu  "
-              "attribution %.4g  (model %llu)\n",
-              r.weight, r.q, r.v, r.r, r.t, r.gate, static_cast<unsigned long long>(r.samples),
-              r.attribution, static_cast<unsigned long long>(w.model_version));
+  std::printf(
+      "weight %.4f  q %.3f v %.3f r %.3f T %.3f gate %.3f  samples %llu  "
+      "attribution %.4g  (model %llu)\n",
+      r.weight, r.q, r.v, r.r, r.t, r.gate, static_cast<unsigned long long>(r.samples),
+      r.attribution, static_cast<unsigned long long>(w.model_version));
 }
 
 void PrintContributor(const InspectOptions& options, const Inspection& found) {

@@ -77,23 +77,21 @@ class TableResidents final : public ResidentContributors {
  public:
   engine::ContributorTable& table() override { return table_; }
   void Evict(uint32_t slot) override { table_.Evict(slot); }
-  std::optional<engine::ContributorReport> Report(uint32_t) const override {
-    return std::nullopt;
-  }
+  std::optional<engine::ContributorReport> Report(uint32_t) const override { return std::nullopt; }
 
  private:
   engine::ContributorTable table_;
 };
 
 struct CacheStats {
-  uint64_t hits_total = 0;       // Ids already resident at EnsureResident.
-  uint64_t misses_total = 0;     // Ids looked up in the store.
-  uint64_t loads_total = 0;      // Misses that found a stored record.
+  uint64_t hits_total = 0;    // Ids already resident at EnsureResident.
+  uint64_t misses_total = 0;  // Ids looked up in the store.
+  uint64_t loads_total = 0;   // Misses that found a stored record.
   uint64_t evictions_total = 0;
   uint64_t commits_total = 0;
-  size_t resident = 0;           // Records resident now.
-  size_t resident_bytes = 0;     // Their approximate bytes.
-  size_t max_bytes = 0;          // The budget.
+  size_t resident = 0;        // Records resident now.
+  size_t resident_bytes = 0;  // Their approximate bytes.
+  size_t max_bytes = 0;       // The budget.
 };
 
 class ContributorCache {

@@ -19,8 +19,8 @@ constexpr size_t kModelKeyBytes = 8;
 constexpr size_t kMaxTopicBytes = 0xffff;
 
 Status Corrupt(RecordKind kind, std::string_view key, std::string_view what) {
-  return DataLoss(fmt::format("{} value at key {}: {}", RecordKindName(kind),
-                              PrintableKey(key), what));
+  return DataLoss(
+      fmt::format("{} value at key {}: {}", RecordKindName(kind), PrintableKey(key), what));
 }
 
 std::string Begin(RecordKind kind) {
@@ -42,29 +42,33 @@ std::string Finish(std::string value) {
 StatusOr<std::string_view> OpenValue(RecordKind kind, std::string_view key,
                                      std::string_view value) {
   if (value.size() < kHeaderBytes + kChecksumBytes) {
-    return Corrupt(kind, key, fmt::format("value is {} bytes, shorter than the {}-byte "
-                                          "header and checksum",
-                                          value.size(), kHeaderBytes + kChecksumBytes));
+    return Corrupt(kind, key,
+                   fmt::format("value is {} bytes, shorter than the {}-byte "
+                               "header and checksum",
+                               value.size(), kHeaderBytes + kChecksumBytes));
   }
   const auto version = static_cast<uint8_t>(value[0]);
   if (version != kFormatVersion) {
-    return Corrupt(kind, key, fmt::format("unknown format version {} (this build reads "
-                                          "version {})",
-                                          version, kFormatVersion));
+    return Corrupt(kind, key,
+                   fmt::format("unknown format version {} (this build reads "
+                               "version {})",
+                               version, kFormatVersion));
   }
   const auto found = static_cast<RecordKind>(value[1]);
   if (found != kind) {
-    return Corrupt(kind, key, fmt::format("record kind is {}, expected {}",
-                                          static_cast<int>(found), static_cast<int>(kind)));
+    return Corrupt(kind, key,
+                   fmt::format("record kind is {}, expected {}", static_cast<int>(found),
+                               static_cast<int>(kind)));
   }
   const std::string_view covered = value.substr(0, value.size() - kChecksumBytes);
   uint32_t stored = 0;
   ByteReader(value.substr(covered.size())).ReadU32("checksum", &stored);
   const uint32_t computed = internal::Crc32c(covered);
   if (stored != computed) {
-    return Corrupt(kind, key, fmt::format("checksum mismatch: stored {:#010x}, computed "
-                                          "{:#010x}",
-                                          stored, computed));
+    return Corrupt(kind, key,
+                   fmt::format("checksum mismatch: stored {:#010x}, computed "
+                               "{:#010x}",
+                               stored, computed));
   }
   return covered.substr(kHeaderBytes);
 }
@@ -179,8 +183,8 @@ void ReadModelFields(ByteReader& reader, engine::ModelSnapshot& model) {
 }
 
 void WriteReport(ByteWriter& writer, const engine::ContributorReport& report) {
-  for (double value : {report.weight, report.q, report.v, report.r, report.t, report.gate,
-                       report.consistency}) {
+  for (double value :
+       {report.weight, report.q, report.v, report.r, report.t, report.gate, report.consistency}) {
     writer.PutF64(value);
   }
   writer.PutU64(report.samples);
@@ -213,12 +217,18 @@ uint64_t GetBigEndian(std::string_view bytes) {
 
 std::string_view RecordKindName(RecordKind kind) {
   switch (kind) {
-    case RecordKind::kContributor: return "contributor";
-    case RecordKind::kMetadata: return "metadata";
-    case RecordKind::kModel: return "model";
-    case RecordKind::kOffset: return "offset";
-    case RecordKind::kWeight: return "weight";
-    case RecordKind::kStoreInfo: return "store info";
+    case RecordKind::kContributor:
+      return "contributor";
+    case RecordKind::kMetadata:
+      return "metadata";
+    case RecordKind::kModel:
+      return "model";
+    case RecordKind::kOffset:
+      return "offset";
+    case RecordKind::kWeight:
+      return "weight";
+    case RecordKind::kStoreInfo:
+      return "store info";
   }
   return "unknown";
 }
@@ -258,10 +268,9 @@ std::string EncodeContributor(const engine::ContributorStats& stats) {
   return Finish(std::move(value));
 }
 
-StatusOr<engine::ContributorStats> DecodeContributor(std::string_view key,
-                                                     std::string_view value) {
-  return DecodeValue<engine::ContributorStats>(RecordKind::kContributor, key, value,
-                                               "attribution", ReadContributorFields);
+StatusOr<engine::ContributorStats> DecodeContributor(std::string_view key, std::string_view value) {
+  return DecodeValue<engine::ContributorStats>(RecordKind::kContributor, key, value, "attribution",
+                                               ReadContributorFields);
 }
 
 std::string EncodeMetadata(const ContributorMetadata& metadata) {
@@ -273,12 +282,11 @@ std::string EncodeMetadata(const ContributorMetadata& metadata) {
 }
 
 StatusOr<ContributorMetadata> DecodeMetadata(std::string_view key, std::string_view value) {
-  return DecodeValue<ContributorMetadata>(
-      RecordKind::kMetadata, key, value, "reputation",
-      [](ByteReader& reader, ContributorMetadata& metadata) {
-        ReadVerification(reader, &metadata.verification);
-        reader.ReadF64("reputation", &metadata.reputation);
-      });
+  return DecodeValue<ContributorMetadata>(RecordKind::kMetadata, key, value, "reputation",
+                                          [](ByteReader& reader, ContributorMetadata& metadata) {
+                                            ReadVerification(reader, &metadata.verification);
+                                            reader.ReadF64("reputation", &metadata.reputation);
+                                          });
 }
 
 std::string EncodeModel(const engine::ModelSnapshot& snapshot) {
@@ -303,14 +311,13 @@ std::string EncodeOffset(int64_t next_offset) {
 }
 
 StatusOr<int64_t> DecodeOffset(std::string_view key, std::string_view value) {
-  return DecodeValue<int64_t>(RecordKind::kOffset, key, value, "next_offset",
-                              [](ByteReader& reader, int64_t& offset) {
-                                reader.ReadI64("next_offset", &offset);
-                                if (reader.ok() && offset < 0) {
-                                  reader.Fail(fmt::format(
-                                      "field 'next_offset' is {}, expected >= 0", offset));
-                                }
-                              });
+  return DecodeValue<int64_t>(
+      RecordKind::kOffset, key, value, "next_offset", [](ByteReader& reader, int64_t& offset) {
+        reader.ReadI64("next_offset", &offset);
+        if (reader.ok() && offset < 0) {
+          reader.Fail(fmt::format("field 'next_offset' is {}, expected >= 0", offset));
+        }
+      });
 }
 
 std::string EncodeWeight(const StoredWeight& weight) {
@@ -336,10 +343,9 @@ std::string EncodeStoreInfo(uint32_t layout_version) {
 }
 
 StatusOr<uint32_t> DecodeStoreInfo(std::string_view key, std::string_view value) {
-  return DecodeValue<uint32_t>(RecordKind::kStoreInfo, key, value, "layout_version",
-                               [](ByteReader& reader, uint32_t& layout) {
-                                 reader.ReadU32("layout_version", &layout);
-                               });
+  return DecodeValue<uint32_t>(
+      RecordKind::kStoreInfo, key, value, "layout_version",
+      [](ByteReader& reader, uint32_t& layout) { reader.ReadU32("layout_version", &layout); });
 }
 
 std::string ModelKey(uint64_t version) {

@@ -54,8 +54,7 @@ std::string_view RecordKindName(RecordKind kind);
 std::string PrintableKey(std::string_view key);
 
 std::string EncodeContributor(const engine::ContributorStats& stats);
-StatusOr<engine::ContributorStats> DecodeContributor(std::string_view key,
-                                                     std::string_view value);
+StatusOr<engine::ContributorStats> DecodeContributor(std::string_view key, std::string_view value);
 
 std::string EncodeMetadata(const ContributorMetadata& metadata);
 StatusOr<ContributorMetadata> DecodeMetadata(std::string_view key, std::string_view value);

@@ -36,9 +36,9 @@ std::string FoundFamilies(const std::vector<std::string>& names) {
 Status CheckFamilies(const StoreOptions& options) {
   std::vector<std::string> names;
   const rocksdb::DBOptions db_options;
-  ANML_RETURN_IF_ERROR(FromRocksDb(
-      rocksdb::DB::ListColumnFamilies(db_options, options.path, &names),
-      fmt::format("listing column families of state store '{}'", options.path)));
+  ANML_RETURN_IF_ERROR(
+      FromRocksDb(rocksdb::DB::ListColumnFamilies(db_options, options.path, &names),
+                  fmt::format("listing column families of state store '{}'", options.path)));
   for (int family = 0; family < internal::kFamilyCount; ++family) {
     if (std::find(names.begin(), names.end(), FamilyName(family)) != names.end()) continue;
     return DataLoss(fmt::format("state store '{}': column family '{}' is missing (found: {})",
@@ -77,6 +77,12 @@ StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const StoreOptions& optio
     return NotFound(fmt::format("no state store at '{}' (no CURRENT file)", options.path));
   }
   if (exists) ANML_RETURN_IF_ERROR(CheckFamilies(options));
+  if (!exists) {
+    std::error_code error;
+    // RocksDB would create the directory too, but logs an error first; when
+    // this fails, opening reports why.
+    std::filesystem::create_directories(options.path, error);
+  }
 
   std::shared_ptr<rocksdb::Statistics> statistics = rocksdb::CreateDBStatistics();
   statistics->set_stats_level(rocksdb::StatsLevel::kExceptDetailedTimers);
@@ -89,8 +95,7 @@ StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const StoreOptions& optio
       options.read_only
           ? rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &handles, &raw)
           : rocksdb::DB::Open(db_options, options.path, families, &handles, &raw);
-  ANML_RETURN_IF_ERROR(
-      FromRocksDb(opened, fmt::format("opening state store '{}'", options.path)));
+  ANML_RETURN_IF_ERROR(FromRocksDb(opened, fmt::format("opening state store '{}'", options.path)));
 
   std::unique_ptr<StateStore> store(new StateStore(options, std::unique_ptr<rocksdb::DB>(raw),
                                                    std::move(handles), std::move(statistics)));
@@ -146,9 +151,10 @@ Status StateStore::CheckLayout(bool is_new) {
   StatusOr<std::optional<std::string>> value = Get(internal::kDefaultFamily, kLayoutKey);
   if (!value.ok()) return value.status();
   if (!value->has_value()) {
-    return DataLoss(fmt::format("state store '{}': key \"{}\" is missing in column family "
-                                "'default'; not an anml state store",
-                                options_.path, kLayoutKey));
+    return DataLoss(
+        fmt::format("state store '{}': key \"{}\" is missing in column family "
+                    "'default'; not an anml state store",
+                    options_.path, kLayoutKey));
   }
   StatusOr<uint32_t> layout = DecodeStoreInfo(kLayoutKey, **value);
   if (!layout.ok()) return Where(layout.status(), internal::kDefaultFamily);
@@ -173,9 +179,10 @@ Status StateStore::CheckWritable() const {
     return FailedPrecondition(fmt::format("state store '{}' is open read-only", options_.path));
   }
   if (write_failure_.ok()) return Status::Ok();
-  return FailedPrecondition(fmt::format("state store '{}' takes no commits after a failed "
-                                        "write; reopen it. The first failure: {}",
-                                        options_.path, write_failure_.ToString()));
+  return FailedPrecondition(
+      fmt::format("state store '{}' takes no commits after a failed "
+                  "write; reopen it. The first failure: {}",
+                  options_.path, write_failure_.ToString()));
 }
 
 Status StateStore::Where(const Status& status, int family) const {
@@ -196,8 +203,7 @@ StatusOr<std::optional<std::string>> StateStore::Get(int family, std::string_vie
 }
 
 Status StateStore::Scan(
-    int family,
-    const std::function<Status(std::string_view, std::string_view, bool*)>& fn) {
+    int family, const std::function<Status(std::string_view, std::string_view, bool*)>& fn) {
   if (!db_) return FailedPrecondition(fmt::format("state store '{}' is closed", options_.path));
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), handles_[static_cast<size_t>(family)]));
@@ -224,8 +230,8 @@ StatusOr<RecoveredState> StateStore::Recover() {
     state.model = std::move(*model);
   }
   ANML_RETURN_IF_ERROR(ReadOffsets(&state.offsets));
-  state.estimated_contributors = Property(internal::kContributorsFamily,
-                                          rocksdb::DB::Properties::kEstimateNumKeys);
+  state.estimated_contributors =
+      Property(internal::kContributorsFamily, rocksdb::DB::Properties::kEstimateNumKeys);
   LogRecovered(state);
   return state;
 }
@@ -378,19 +384,20 @@ Status StateStore::AddContributors(const CommitBatch& batch, rocksdb::WriteBatch
   for (const CommitBatch::Contributor& contributor : batch.contributors) {
     sorted.push_back(&contributor);
   }
-  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->id < b->id; });
   for (const CommitBatch::Contributor* entry : sorted) {
     const CommitBatch::Contributor& contributor = *entry;
     ANML_RETURN_IF_ERROR(CheckId(contributor.id));
     if (contributor.stats == nullptr) {
-      return InvalidArgument(fmt::format("commit: contributor {} has no record",
-                                         PrintableKey(contributor.id)));
+      return InvalidArgument(
+          fmt::format("commit: contributor {} has no record", PrintableKey(contributor.id)));
     }
     ANML_RETURN_IF_ERROR(Put(out, internal::kContributorsFamily, contributor.id,
                              EncodeContributor(*contributor.stats)));
     if (contributor.weight) {
-      ANML_RETURN_IF_ERROR(Put(out, internal::kWeightsFamily, contributor.id,
-                               EncodeWeight(*contributor.weight)));
+      ANML_RETURN_IF_ERROR(
+          Put(out, internal::kWeightsFamily, contributor.id, EncodeWeight(*contributor.weight)));
     }
   }
   for (const auto& [id, metadata] : batch.metadata) {

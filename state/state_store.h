@@ -119,16 +119,16 @@ struct RecoveredState {
 struct StoreStats {
   uint64_t commits_total = 0;
   uint64_t committed_contributors_total = 0;
-  uint64_t commit_bytes_total = 0;          // Encoded bytes written in batches.
-  uint64_t loads_total = 0;                 // Contributor lookups.
+  uint64_t commit_bytes_total = 0;  // Encoded bytes written in batches.
+  uint64_t loads_total = 0;         // Contributor lookups.
   uint64_t loads_found_total = 0;
   uint64_t block_cache_hits_total = 0;
   uint64_t block_cache_misses_total = 0;
-  uint64_t bloom_filter_useful_total = 0;   // Lookups a filter answered.
+  uint64_t bloom_filter_useful_total = 0;  // Lookups a filter answered.
   uint64_t wal_bytes_total = 0;
   uint64_t wal_syncs_total = 0;
-  uint64_t stall_micros_total = 0;          // Writes delayed by RocksDB.
-  uint64_t live_data_bytes = 0;             // Estimated live data on disk.
+  uint64_t stall_micros_total = 0;  // Writes delayed by RocksDB.
+  uint64_t live_data_bytes = 0;     // Estimated live data on disk.
   uint64_t sst_files_bytes = 0;
   uint64_t memtable_bytes = 0;
   uint64_t block_cache_usage_bytes = 0;
@@ -224,8 +224,8 @@ class StateStore {
   StatusOr<std::optional<std::string>> Get(int family, std::string_view key);
   StatusOr<std::vector<std::optional<std::string>>> MultiRead(
       int family, std::span<const std::string_view> keys);
-  Status Scan(int family, const std::function<Status(std::string_view, std::string_view,
-                                                     bool*)>& fn);
+  Status Scan(int family,
+              const std::function<Status(std::string_view, std::string_view, bool*)>& fn);
   Status Where(const Status& status, int family) const;
   uint64_t Property(int family, std::string_view name) const;
   uint64_t PropertySum(std::string_view name) const;

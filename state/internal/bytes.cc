@@ -39,8 +39,8 @@ void ByteWriter::PutString(std::string_view value) {
 bool ByteReader::Take(std::string_view field, size_t bytes, const char** out) {
   if (!ok()) return false;
   if (remaining() < bytes) {
-    Fail(fmt::format("truncated: field '{}' needs {} bytes at byte {}, {} left", field,
-                     bytes, position_, remaining()));
+    Fail(fmt::format("truncated: field '{}' needs {} bytes at byte {}, {} left", field, bytes,
+                     position_, remaining()));
     return false;
   }
   *out = in_.data() + position_;

@@ -11,11 +11,16 @@ namespace {
 
 spdlog::level::level_enum LevelOf(rocksdb::InfoLogLevel level) {
   switch (level) {
-    case rocksdb::InfoLogLevel::DEBUG_LEVEL: return spdlog::level::debug;
-    case rocksdb::InfoLogLevel::INFO_LEVEL: return spdlog::level::info;
-    case rocksdb::InfoLogLevel::WARN_LEVEL: return spdlog::level::warn;
-    case rocksdb::InfoLogLevel::ERROR_LEVEL: return spdlog::level::err;
-    default: return spdlog::level::critical;
+    case rocksdb::InfoLogLevel::DEBUG_LEVEL:
+      return spdlog::level::debug;
+    case rocksdb::InfoLogLevel::INFO_LEVEL:
+      return spdlog::level::info;
+    case rocksdb::InfoLogLevel::WARN_LEVEL:
+      return spdlog::level::warn;
+    case rocksdb::InfoLogLevel::ERROR_LEVEL:
+      return spdlog::level::err;
+    default:
+      return spdlog::level::critical;
   }
 }
 
@@ -51,8 +56,6 @@ spdlog::logger& Logger() {
   return *logger;
 }
 
-std::shared_ptr<rocksdb::Logger> MakeRocksDbLogger() {
-  return std::make_shared<RocksDbLogger>();
-}
+std::shared_ptr<rocksdb::Logger> MakeRocksDbLogger() { return std::make_shared<RocksDbLogger>(); }
 
 }  // namespace anml::state::internal

@@ -44,8 +44,7 @@ void ChooseCompression(bool per_contributor, rocksdb::ColumnFamilyOptions* famil
   family->compression = Supported(rocksdb::kLZ4Compression)      ? rocksdb::kLZ4Compression
                         : Supported(rocksdb::kSnappyCompression) ? rocksdb::kSnappyCompression
                                                                  : rocksdb::kNoCompression;
-  family->bottommost_compression =
-      Supported(rocksdb::kZSTD) ? rocksdb::kZSTD : family->compression;
+  family->bottommost_compression = Supported(rocksdb::kZSTD) ? rocksdb::kZSTD : family->compression;
 }
 
 rocksdb::ColumnFamilyOptions MakeFamilyOptions(std::shared_ptr<rocksdb::Cache> cache,
@@ -78,9 +77,12 @@ rocksdb::ColumnFamilyOptions MakeFamilyOptions(std::shared_ptr<rocksdb::Cache> c
 }  // namespace
 
 const std::string& FamilyName(int family) {
-  static const std::array<std::string, kFamilyCount> kNames = {
-      rocksdb::kDefaultColumnFamilyName, "contributors", "metadata", "weights", "models",
-      "offsets"};
+  static const std::array<std::string, kFamilyCount> kNames = {rocksdb::kDefaultColumnFamilyName,
+                                                               "contributors",
+                                                               "metadata",
+                                                               "weights",
+                                                               "models",
+                                                               "offsets"};
   return kNames[static_cast<size_t>(family)];
 }
 

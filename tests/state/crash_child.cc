@@ -42,8 +42,7 @@ void MaybeDie(const ChildArgs& args, int64_t step, int phase) {
 
 // Restart protocol: restore the newest model, make its reference members
 // resident, and continue from the stored offset.
-StatusOr<int64_t> Restart(StateStore& store, engine::Pipeline& pipeline,
-                          ContributorCache& cache) {
+StatusOr<int64_t> Restart(StateStore& store, engine::Pipeline& pipeline, ContributorCache& cache) {
   StatusOr<RecoveredState> recovered = store.Recover();
   if (!recovered.ok()) return recovered.status();
   if (recovered->model) ANML_RETURN_IF_ERROR(pipeline.Restore(*recovered->model));
@@ -62,8 +61,8 @@ Status Step(const ChildArgs& args, int64_t step, int64_t begin, int64_t end,
   StatusOr<ContributorCache::MetadataList> loaded = cache.EnsureResident(views);
   if (!loaded.ok()) return loaded.status();
   MaybeDie(args, step, 0);
-  ANML_RETURN_IF_ERROR(ApplyStreamSamples(pipeline, args.seed, begin, end,
-                                          [&] { MaybeDie(args, step, 1); }));
+  ANML_RETURN_IF_ERROR(
+      ApplyStreamSamples(pipeline, args.seed, begin, end, [&] { MaybeDie(args, step, 1); }));
   MaybeDie(args, step, 2);
   const engine::ModelSnapshot model = pipeline.Snapshot();
   ANML_RETURN_IF_ERROR(cache.Commit(&model, {{kCrashInput, end}}));

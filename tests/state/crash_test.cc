@@ -19,10 +19,6 @@
 //     committed prefix of steps.
 // Finally the child runs from the stored offset to the end of the stream and
 // the final state equals the reference run over the whole stream.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <map>
 #include <memory>
@@ -32,6 +28,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "engine/pipeline.h"
 #include "state/state_store.h"
@@ -139,8 +138,8 @@ class CrashTest : public ::testing::Test {
   void CheckContributors(StateStore& store, int64_t offset) {
     uint64_t counted = 0, stored = 0, mismatched = 0;
     const engine::ContributorTable& table = reference_.contributors();
-    Status scanned = store.ForEachContributor(
-        [&](std::string_view id, const engine::ContributorStats& stats) {
+    Status scanned =
+        store.ForEachContributor([&](std::string_view id, const engine::ContributorStats& stats) {
           ++stored;
           counted += stats.samples + stats.heldout_samples;
           const auto slot = table.Find(id);

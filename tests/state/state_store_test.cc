@@ -1,7 +1,5 @@
 #include "state/state_store.h"
 
-#include <sys/mount.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +10,7 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <sys/mount.h>
 
 #include "state/record_codec.h"
 #include "tests/state/raw_db.h"
@@ -304,8 +303,7 @@ TEST_F(StateStoreTest, MissingStoreWithoutCreateIsNotFound) {
   StatusOr<std::unique_ptr<StateStore>> store = StateStore::Open(options);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store.status().message(),
-            "no state store at '" + options.path + "' (no CURRENT file)");
+  EXPECT_EQ(store.status().message(), "no state store at '" + options.path + "' (no CURRENT file)");
 }
 
 TEST_F(StateStoreTest, PathThatIsAFileCannotBeOpened) {
@@ -356,8 +354,7 @@ TEST_F(StateStoreTest, ReadOnlyAndClosedStoresRefuseCommits) {
   EXPECT_EQ(store->Commit(CommitBatch()).message(),
             "state store '" + options.path + "' is open read-only");
   ASSERT_TRUE(store->Close().ok());
-  EXPECT_EQ(store->Commit(CommitBatch()).message(),
-            "state store '" + options.path + "' is closed");
+  EXPECT_EQ(store->Commit(CommitBatch()).message(), "state store '" + options.path + "' is closed");
   EXPECT_EQ(store->Load("c1").status().code(), StatusCode::kFailedPrecondition);
 }
 
@@ -442,8 +439,9 @@ TEST_F(StateStoreTest, FullDiskIsResourceExhausted) {
 
   Status again = store->Commit(CommitBatch());
   EXPECT_EQ(again.code(), StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(Contains(again.message(), "takes no commits after a failed write; reopen it. The "
-                                        "first failure: ResourceExhausted: committing"))
+  EXPECT_TRUE(Contains(again.message(),
+                       "takes no commits after a failed write; reopen it. The "
+                       "first failure: ResourceExhausted: committing"))
       << again.message();
 }
 
