@@ -28,6 +28,17 @@ struct RawRecord {
 // "<topic>[<partition>]@<offset>", the prefix of every record error.
 std::string RecordPlace(const RawRecord& record);
 
+// How many bytes of an untrusted text PrintableId() shows.
+inline constexpr size_t kMaxPrintedIdBytes = 64;
+
+// `text`, an untrusted contributor id or message key, made safe for a log
+// line or an error message: every byte outside printable ASCII (control
+// characters such as newline and ESC, and all non-ASCII bytes), the
+// backslash and the single quote are written as \xNN, and text past
+// kMaxPrintedIdBytes input bytes is cut and marked "...". A hostile id can
+// then neither forge log lines, nor drive a terminal, nor flood a log.
+std::string PrintableId(std::string_view text);
+
 }  // namespace anml::connectors
 
 #endif  // ANML_CONNECTORS_RAW_RECORD_H_

@@ -296,8 +296,8 @@ Status SampleDecoder::CheckComplete(const RawRecord& record, SampleRecord* out,
   if (record.key.has_value() && !record.key->empty() && *record.key != out->contributor) {
     return Reject(DeadLetterReason::kKeyMismatch, reason,
                   fmt::format("{}: message key '{}' differs from contributor '{}'",
-                              RecordPlace(record), record.key->substr(0, 64),
-                              out->contributor));
+                              RecordPlace(record), PrintableId(*record.key),
+                              PrintableId(out->contributor)));
   }
   if (!has_features_) {
     return Reject(DeadLetterReason::kWrongDimension, reason,
