@@ -14,6 +14,9 @@
 //      cleared and the least recently used clean records are evicted until
 //      the table's approximate bytes are within the budget.
 // A dirty record is never evicted, so eviction never loses an update.
+// After a restart: StateStore::Recover(), Pipeline::Restore() with its
+// model, EnsureResident(Pipeline::ReferenceMembers()), then consume from
+// the recovered offsets (tests/state/crash_child.cc does exactly this).
 //
 // Ownership. Borrows the store and the residents; both must outlive it.
 //

@@ -36,7 +36,12 @@
 // stopped store, since a writer's compactions may delete files under it.
 //
 // Limitations. Contributor counts from Recover() and Stats() are RocksDB's
-// estimates; CountContributors() is exact but reads every key. A commit
+// estimates; CountContributors() is exact but reads every key. A crash
+// during the very first open, between creating the column families and
+// writing the layout marker, leaves a directory that later opens reject
+// as DataLoss; delete it and start again. Reopening after a crash replays
+// the write-ahead log (bounded to 256 MiB), which takes longer than the
+// reopen after Close() that `anml bench state` measures. A commit
 // that carries no model keeps the previous one: the caller must include
 // the model in every step that applied samples.
 #ifndef ANML_STATE_STATE_STORE_H_
