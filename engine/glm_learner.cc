@@ -29,8 +29,7 @@ GlmLearner::GlmLearner(Task task, int dimension, int classes, const LearnerConfi
       outputs_(task == Task::kMulticlass ? classes : 1),
       config_(config),
       theta_(RowMatrix::Zero(outputs_, dimension + 1)),
-      accum_(RowMatrix::Zero(outputs_, dimension + 1)),
-      step_(dimension) {}
+      accum_(RowMatrix::Zero(outputs_, dimension + 1)) {}
 
 void GlmLearner::Predict(std::span<const double> x, std::span<double> out) const {
   Eigen::Map<const Eigen::VectorXd> features(x.data(), dimension_);
@@ -85,26 +84,27 @@ void GlmLearner::Update(std::span<const double> x, std::span<const double> predi
   // repeats breaks down and one sample could throw the model off.
   weight = std::min(weight, config_.max_importance);
   if (!(weight > 0)) return;  // Zero, negative or NaN weight: no step.
-  Eigen::Map<const Eigen::ArrayXd> features(x.data(), dimension_);
   for (int j = 0; j < outputs_; ++j) {
-    UpdateRow(j, features, prediction[j] - Target(j, label), weight);
+    UpdateRow(j, x.data(), prediction[j] - Target(j, label), weight);
   }
 }
 
-void GlmLearner::UpdateRow(int row, const Eigen::Map<const Eigen::ArrayXd>& x, double residual,
-                           double weight) {
-  auto theta = theta_.row(row).head(dimension_).array();
-  auto accum = accum_.row(row).head(dimension_).array();
+void GlmLearner::UpdateRow(int row, const double* x, double residual, double weight) {
+  double* theta = &theta_(row, 0);
+  double* accum = &accum_(row, 0);
   const double rate = config_.learning_rate * weight;
+  const double l2 = config_.l2;
   const double epsilon = config_.adagrad_epsilon;
-
-  step_ = residual * x + config_.l2 * theta.transpose();
-  accum += weight * step_.square().transpose();
-  theta -= rate * (step_ / (accum.transpose() + epsilon).sqrt()).transpose();
-
-  double& bias_accum = accum_(row, dimension_);
-  bias_accum += weight * residual * residual;
-  theta_(row, dimension_) -= rate * residual / std::sqrt(bias_accum + epsilon);
+  // One fused pass per row: with -fno-math-errno the compiler vectorizes
+  // the square root, and the row is read and written once instead of three
+  // times.
+  for (int i = 0; i < dimension_; ++i) {
+    const double g = residual * x[i] + l2 * theta[i];
+    accum[i] += weight * g * g;
+    theta[i] -= rate * g / std::sqrt(accum[i] + epsilon);
+  }
+  accum[dimension_] += weight * residual * residual;
+  theta[dimension_] -= rate * residual / std::sqrt(accum[dimension_] + epsilon);
 }
 
 }  // namespace anml::engine

@@ -61,8 +61,7 @@ class GlmLearner final : public Learner {
   double Target(int output, double label) const;
 
   // Applies the AdaGrad step to one output row with residual r.
-  void UpdateRow(int row, const Eigen::Map<const Eigen::ArrayXd>& x, double residual,
-                 double weight);
+  void UpdateRow(int row, const double* x, double residual, double weight);
 
   Task task_;
   int dimension_;
@@ -70,7 +69,6 @@ class GlmLearner final : public Learner {
   LearnerConfig config_;
   RowMatrix theta_;  // outputs x (d + 1); the last column is the bias.
   RowMatrix accum_;  // AdaGrad's sum of weighted squared gradients G.
-  Eigen::ArrayXd step_;  // Scratch for one row's gradient; avoids allocation.
 };
 
 }  // namespace anml::engine

@@ -89,7 +89,12 @@ Status Pipeline::CheckSample(const Sample& sample, bool needs_contributor) const
     return InvalidArgument(where() + ": expected " + std::to_string(config_.dimension) +
                            " features, got " + std::to_string(sample.features.size()));
   }
-  for (size_t i = 0; i < sample.features.size(); ++i) {
+  // Fast path: a sum of finite numbers that stays finite proves them all
+  // finite; only a non-finite sum (a bad value, or an overflow of huge valid
+  // ones) needs the element-by-element look.
+  double sum = 0;
+  for (double value : sample.features) sum += value;
+  for (size_t i = 0; !std::isfinite(sum) && i < sample.features.size(); ++i) {
     if (!std::isfinite(sample.features[i])) {
       return InvalidArgument(where() + ": feature " + std::to_string(i) + " is " +
                              std::to_string(sample.features[i]) + ", expected a finite number");
@@ -145,7 +150,7 @@ void Pipeline::Train(const Sample& sample, ContributorStats& stats) {
   // the sample's temporal relevance, so late data counts less.
   const double age =
       TemporalRelevance(watermark_ms_ - sample.time_ms, config_.factors.sample_age_half_life_ms);
-  const double score = reference_valid_ ? Cosine(sketched_, reference_) : 0.0;
+  const double score = ReferenceCosine(sketched_);
   for (size_t i = 0; i < sketched_.size(); ++i) stats.gradient_sum[i] += age * sketched_[i];
   stats.gradient_weight += age;
   if (reference_valid_) {
@@ -251,7 +256,7 @@ Factors Pipeline::FactorsOf(const ContributorStats& stats) const {
   const FactorConfig& fc = config_.factors;
   // cos(G_c, g_ref): G_c is gradient_sum / gradient_weight, and a positive
   // scale does not change a cosine.
-  f.cosine = reference_valid_ ? Cosine(stats.gradient_sum, reference_) : 0.0;
+  f.cosine = ReferenceCosine(stats.gradient_sum);
   f.q = reference_valid_ ? GradientConsistency(f.cosine, EffectiveWeight(stats), fc) : fc.q_prior;
   f.v = VerificationFactor(stats.verification, fc);
   f.r = Reputation(stats.reputation, stats.consistent, stats.inconsistent, fc);
@@ -387,6 +392,23 @@ void Pipeline::RecomputeReference() {
     norm += reference_[i] * reference_[i];
   }
   reference_valid_ = norm > 0 && std::isfinite(norm);
+  reference_norm_ = reference_valid_ ? std::sqrt(norm) : 0.0;
+}
+
+double Pipeline::ReferenceCosine(std::span<const double> v) const {
+  if (!reference_valid_) return 0.0;
+  // ||g_ref|| is fixed between refreshes, so each cosine against it needs
+  // only the dot product and v's own norm.
+  double dot = 0, squares = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    dot += v[i] * reference_[i];
+    squares += v[i] * v[i];
+  }
+  const double denominator = std::sqrt(squares) * reference_norm_;
+  if (!(denominator > 0) || !std::isfinite(denominator) || !std::isfinite(dot)) {
+    return Cosine(v, reference_);  // Zero, huge or tiny vectors: the careful path.
+  }
+  return std::clamp(dot / denominator, -1.0, 1.0);
 }
 
 void Pipeline::Predict(std::span<const double> x, std::span<double> out) const {
@@ -535,6 +557,9 @@ Status Pipeline::Restore(const ModelSnapshot& snapshot) {
   since_refresh_ = static_cast<uint64_t>(counters[3]);
   version_ = static_cast<uint64_t>(counters[4]);
   reference_valid_ = counters[5] != 0;
+  reference_norm_ = 0;
+  for (double value : reference_) reference_norm_ += value * value;
+  reference_norm_ = std::sqrt(reference_norm_);
   gate_ = std::move(gate);
   active_.clear();
   touched_.clear();

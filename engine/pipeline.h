@@ -193,6 +193,8 @@ class Pipeline {
   void RebuildActiveSet();
   void RecomputeReference();
   double EffectiveWeight(const ContributorStats& stats) const;
+  // cos(v, g_ref), or 0 before g_ref exists.
+  double ReferenceCosine(std::span<const double> v) const;
   void MarkTouched(uint32_t slot);
   std::span<double> PredictionOf(size_t candidate);
   std::span<const double> PredictionOf(size_t candidate) const;
@@ -209,6 +211,7 @@ class Pipeline {
 
   std::vector<double> reference_;  // g_ref, in sketch coordinates.
   bool reference_valid_ = false;
+  double reference_norm_ = 0.0;  // ||g_ref||, set with it.
   // g_val, the moving average of trusted held-out gradients of the served
   // model, and how many samples it averages (at most the horizon).
   std::vector<double> validation_gradient_;
