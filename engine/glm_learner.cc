@@ -89,7 +89,12 @@ void GlmLearner::Update(std::span<const double> x, std::span<const double> predi
   }
 }
 
-void GlmLearner::UpdateRow(int row, const double* x, double residual, double weight) {
+// Built twice, for AVX2 and for the x86-64 baseline; the dynamic loader
+// picks the version the CPU runs. The square roots and divisions of this
+// loop bound the whole per-sample step, and AVX2 does four per instruction
+// where the baseline's SSE2 does two.
+__attribute__((target_clones("avx2", "default"))) void GlmLearner::UpdateRow(
+    int row, const double* x, double residual, double weight) {
   double* theta = &theta_(row, 0);
   double* accum = &accum_(row, 0);
   const double rate = config_.learning_rate * weight;
