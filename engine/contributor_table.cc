@@ -5,7 +5,7 @@
 namespace anml::engine {
 
 std::optional<uint32_t> ContributorTable::Find(std::string_view id) const {
-  auto it = index_.find(std::string(id));
+  auto it = index_.find(id);
   if (it == index_.end()) return std::nullopt;
   return it->second;
 }

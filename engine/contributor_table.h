@@ -15,6 +15,7 @@
 #define ANML_ENGINE_CONTRIBUTOR_TABLE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,9 +101,16 @@ class ContributorTable {
   void LinkAsNewest(uint32_t slot);
   static size_t RecordBytes(const Slot& slot);
 
+  // Hashes strings and string_views alike, so Find() looks an id up
+  // without first copying it into a std::string.
+  struct IdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
+
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
-  std::unordered_map<std::string, uint32_t> index_;
+  std::unordered_map<std::string, uint32_t, IdHash, std::equal_to<>> index_;
   std::vector<uint32_t> dirty_;
   uint32_t lru_head_ = kNoSlot;  // Most recently used.
   uint32_t lru_tail_ = kNoSlot;  // Least recently used.
