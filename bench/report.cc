@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/config.h"
 #include "engine/scheme.h"
 
 namespace anml::bench {
@@ -208,7 +209,8 @@ std::string Header(const PaperRun& run) {
       "stream; a hashed 5% of samples is held out for the gate. Engine defaults "
       "throughout (half-lives: G_c 1 day = one pass, consistency 30 days, T 7 days, gate "
       "scores 7 days), except the refresh interval: every 1/{} of a pass, at least {} and "
-      "at most the default 256 samples, because the default is longer than a whole pass "
+      "at most the engine's default of {} samples, because the default is longer than a "
+      "whole pass "
       "of the small datasets. The same rule holds for every dataset.\n"
       "- Attacks (experiment 3) act through the corrupt contributors: *credential faking* "
       "(they claim verified and reputation 0.95), *gradient alignment* (every row is a "
@@ -221,7 +223,8 @@ std::string Header(const PaperRun& run) {
       "improvement of a scheme is (err_base - err_scheme) / err_base over the mean of the "
       "seeds; intervals are 95% Student-t intervals over seeds.\n\n",
       s.contributors, 100 * s.corrupt_fraction, kTargetShiftPerRate, s.rate, kFeatureNoiseSd,
-      s.passes, kRefreshesPerPass, kMinRefreshInterval);
+      s.passes, kRefreshesPerPass, kMinRefreshInterval,
+      engine::ReferenceConfig{}.refresh_interval);
   return out;
 }
 
