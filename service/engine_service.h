@@ -27,6 +27,11 @@
 // own threads.
 // Limitations: one engine per consumer group member; contributors are not
 // re-partitioned by key between members (see DESIGN.md section 6).
+// Readiness cannot see a broker outage directly: a poll with every broker
+// down still returns (empty), so /readyz turns not-ready only when polls
+// themselves fail for 15 s, not while the consumer waits for brokers to
+// come back. No sample is lost meanwhile; the stream resumes from the
+// consumer's position when they do.
 #ifndef ANML_SERVICE_ENGINE_SERVICE_H_
 #define ANML_SERVICE_ENGINE_SERVICE_H_
 
