@@ -62,13 +62,11 @@ Status CheckConfig(const Dataset& train, const SimulationConfig& c) {
   if (!(c.corrupt_fraction >= 0 && c.corrupt_fraction <= 1 && c.rate >= 0 && c.rate <= 1 &&
         c.sybil_volume >= 0)) {
     return InvalidArgument("simulation: corrupt_fraction and rate must be in [0, 1], got " +
-                           std::to_string(c.corrupt_fraction) + " and " +
-                           std::to_string(c.rate));
+                           std::to_string(c.corrupt_fraction) + " and " + std::to_string(c.rate));
   }
   if (train.rows() < kMinRowsPerContributor * static_cast<size_t>(c.contributors)) {
-    return InvalidArgument("simulation: " + std::to_string(train.rows()) +
-                           " training rows for " + std::to_string(c.contributors) +
-                           " contributors, expected at least " +
+    return InvalidArgument("simulation: " + std::to_string(train.rows()) + " training rows for " +
+                           std::to_string(c.contributors) + " contributors, expected at least " +
                            std::to_string(kMinRowsPerContributor) + " each");
   }
   if (c.corruption == Corruption::kTargetShift && train.task != engine::Task::kRegression) {
@@ -120,8 +118,8 @@ bool Aligned(Attack attack) {
 }
 
 // Corrupts one row of a corrupt contributor in place.
-void CorruptRow(const Dataset& train, const SimulationConfig& c, PoolRow& row,
-                std::span<double> x, Rng& rng) {
+void CorruptRow(const Dataset& train, const SimulationConfig& c, PoolRow& row, std::span<double> x,
+                Rng& rng) {
   const Corruption kind = c.corruption == Corruption::kFeatureNoise && Aligned(c.attack)
                               ? Corruption::kLabelFlip  // Alignment poisons labels.
                               : c.corruption;
@@ -189,13 +187,12 @@ void AddHonestAndCorrupt(const Dataset& train, const SimulationConfig& c, Rng& r
   }
 }
 
-void AddSybils(const Dataset& train, const SimulationConfig& c, Rng& rng,
-               SimulatedStream& out) {
-  const Corruption kind = train.task == engine::Task::kRegression ? Corruption::kTargetShift
-                                                                  : Corruption::kLabelFlip;
+void AddSybils(const Dataset& train, const SimulationConfig& c, Rng& rng, SimulatedStream& out) {
+  const Corruption kind =
+      train.task == engine::Task::kRegression ? Corruption::kTargetShift : Corruption::kLabelFlip;
   const double volume = c.sybil_volume * static_cast<double>(train.rows());
-  const size_t each = std::max<size_t>(
-      1, static_cast<size_t>(std::llround(volume / std::max(1, c.sybils))));
+  const size_t each =
+      std::max<size_t>(1, static_cast<size_t>(std::llround(volume / std::max(1, c.sybils))));
   for (int s = 0; s < c.sybils; ++s) {
     SimContributor sybil;
     sybil.id = "sybil-" + std::to_string(s);
@@ -208,8 +205,7 @@ void AddSybils(const Dataset& train, const SimulationConfig& c, Rng& rng,
       AddRow(out, train, rng.Index(train.rows()), slot, c.seed);
       PoolRow& row = out.rows.back();
       // Sybils poison blatantly, at full rate: their defence is numbers.
-      row.label = row.poison_label =
-          PoisonLabel(train, kind, 1.0, row.clean_label, rng.Uniform());
+      row.label = row.poison_label = PoisonLabel(train, kind, 1.0, row.clean_label, rng.Uniform());
       row.corrupted = true;
     }
   }
@@ -229,8 +225,9 @@ void LayOutEvents(const SimulationConfig& c, Rng& rng, SimulatedStream& out) {
       out.events.push_back({static_cast<uint32_t>(r), time});
     }
   }
-  std::stable_sort(out.events.begin(), out.events.end(),
-                   [](const StreamEvent& a, const StreamEvent& b) { return a.time_ms < b.time_ms; });
+  std::stable_sort(
+      out.events.begin(), out.events.end(),
+      [](const StreamEvent& a, const StreamEvent& b) { return a.time_ms < b.time_ms; });
 }
 
 }  // namespace
@@ -280,8 +277,7 @@ double PoisonLabel(const Dataset& data, Corruption corruption, double rate, doub
       return static_cast<double>((static_cast<int>(label) + shift) % k);
     }
     case engine::Task::kRegression:
-      return corruption == Corruption::kTargetShift ? label + rate * kTargetShiftPerRate
-                                                    : -label;
+      return corruption == Corruption::kTargetShift ? label + rate * kTargetShiftPerRate : -label;
   }
   return label;
 }

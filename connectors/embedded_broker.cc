@@ -11,9 +11,10 @@ namespace anml::connectors {
 StatusOr<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::Start(
     const EmbeddedBrokerOptions& options) {
   if (options.brokers < 1 || options.partitions < 1) {
-    return InvalidArgument(fmt::format("embedded broker: {} brokers and {} partitions, "
-                                       "expected at least 1 of each",
-                                       options.brokers, options.partitions));
+    return InvalidArgument(
+        fmt::format("embedded broker: {} brokers and {} partitions, "
+                    "expected at least 1 of each",
+                    options.brokers, options.partitions));
   }
   // The cluster lives inside a client handle that never connects anywhere;
   // its log level keeps the "no bootstrap.servers" notice out of the log.
@@ -23,11 +24,13 @@ StatusOr<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::Start(
   ANML_RETURN_IF_ERROR(handle.status());
   rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(handle->get(), options.brokers);
   if (cluster == nullptr) {
-    return Internal(fmt::format("embedded broker: librdkafka could not create a mock "
-                                "cluster of {} brokers",
-                                options.brokers));
+    return Internal(
+        fmt::format("embedded broker: librdkafka could not create a mock "
+                    "cluster of {} brokers",
+                    options.brokers));
   }
-  std::unique_ptr<EmbeddedBroker> broker(new EmbeddedBroker(std::move(*handle), cluster, options.brokers));
+  std::unique_ptr<EmbeddedBroker> broker(
+      new EmbeddedBroker(std::move(*handle), cluster, options.brokers));
   const TopicNames& t = options.topics;
   for (const std::string* topic :
        {&t.samples, &t.contributors, &t.weights, &t.deadletter, &t.validation, &t.model}) {
@@ -58,9 +61,8 @@ KafkaClientConfig EmbeddedBroker::client_config() const {
 
 Status EmbeddedBroker::CreateTopic(const std::string& topic, int partitions) {
   if (partitions < 1) {
-    return InvalidArgument(
-        fmt::format("embedded broker: topic '{}' with {} partitions, expected >= 1", topic,
-                    partitions));
+    return InvalidArgument(fmt::format(
+        "embedded broker: topic '{}' with {} partitions, expected >= 1", topic, partitions));
   }
   return KafkaStatus(rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, 1),
                      fmt::format("embedded broker: creating topic '{}'", topic));
@@ -68,8 +70,8 @@ Status EmbeddedBroker::CreateTopic(const std::string& topic, int partitions) {
 
 Status EmbeddedBroker::CheckBroker(int32_t broker_id) const {
   if (broker_id >= 1 && broker_id <= brokers_) return Status::Ok();
-  return InvalidArgument(fmt::format("embedded broker: broker {}, expected 1 .. {}", broker_id,
-                                     brokers_));
+  return InvalidArgument(
+      fmt::format("embedded broker: broker {}, expected 1 .. {}", broker_id, brokers_));
 }
 
 Status EmbeddedBroker::SetBrokerDown(int32_t broker_id) {
@@ -90,8 +92,8 @@ Status EmbeddedBroker::MovePartitionLeader(const std::string& topic, int32_t par
                                            int32_t broker_id) {
   ANML_RETURN_IF_ERROR(CheckBroker(broker_id));
   if (partition < 0) {
-    return InvalidArgument(fmt::format("embedded broker: partition {} of '{}', expected >= 0",
-                                       partition, topic));
+    return InvalidArgument(
+        fmt::format("embedded broker: partition {} of '{}', expected >= 0", partition, topic));
   }
   return KafkaStatus(
       rd_kafka_mock_partition_set_leader(cluster_, topic.c_str(), partition, broker_id),
@@ -101,8 +103,7 @@ Status EmbeddedBroker::MovePartitionLeader(const std::string& topic, int32_t par
 
 Status EmbeddedBroker::PushRequestErrors(int16_t api_key, int count, rd_kafka_resp_err_t error) {
   if (count < 0) {
-    return InvalidArgument(
-        fmt::format("embedded broker: {} request errors, expected >= 0", count));
+    return InvalidArgument(fmt::format("embedded broker: {} request errors, expected >= 0", count));
   }
   std::vector<rd_kafka_resp_err_t> errors(static_cast<size_t>(count), error);
   rd_kafka_mock_push_request_errors_array(cluster_, api_key, errors.size(), errors.data());
