@@ -204,11 +204,16 @@ class BuildStageTest(unittest.TestCase):
                       "CI's command (README test-command) must run the same install script")
 
     def test_build_stage_configures_like_the_test_script(self):
+        # The image is built like the unit stage CI runs: same build type,
+        # same sanitizer setting, passed to the same configure flags.
         test_script = read("scripts/test.sh")
-        for flag in ("-DCMAKE_BUILD_TYPE=Release", "-DANML_SANITIZE="):
-            with self.subTest(flag=flag):
-                self.assertIn(flag, test_script)
-                self.assertIn(flag, self.runs)
+        self.assertIn('-DCMAKE_BUILD_TYPE="$type"', test_script)
+        self.assertIn('-DANML_SANITIZE="$sanitize"', test_script)
+        unit = re.search(r"run_stage unit build_and_test \S+ (\w+) (\w+)", test_script)
+        self.assertIsNotNone(unit, "scripts/test.sh has no unit stage calling build_and_test")
+        build_type, sanitize = unit.groups()
+        self.assertIn(f"-DCMAKE_BUILD_TYPE={build_type}", self.runs)
+        self.assertIn(f"-DANML_SANITIZE={sanitize}", self.runs)
         self.assertRegex(self.runs, r"cmake --build build\b")
 
     def test_build_stage_checks_the_runtime_package_list(self):
