@@ -14,20 +14,6 @@ using internal::Log;
 
 constexpr std::chrono::milliseconds kPollSlice{100};
 
-RawRecord ToRaw(const rd_kafka_message_t& message) {
-  RawRecord raw;
-  if (message.key != nullptr) {
-    raw.key = std::string_view(static_cast<const char*>(message.key), message.key_len);
-  }
-  if (message.payload != nullptr) {
-    raw.value = std::string_view(static_cast<const char*>(message.payload), message.len);
-  }
-  raw.topic = rd_kafka_topic_name(message.rkt);
-  raw.partition = message.partition;
-  raw.offset = message.offset;
-  return raw;
-}
-
 }  // namespace
 
 StatusOr<std::unique_ptr<ContributorsSource>> ContributorsSource::Create(
@@ -142,7 +128,7 @@ Status ContributorsSource::Handle(const rd_kafka_message_t& message,
   }
   ContributorRecord record;
   DeadLetterReason reason = DeadLetterReason::kBadJson;
-  Status decoded = decoder_.Decode(ToRaw(message), &record, &reason);
+  Status decoded = decoder_.Decode(internal::ToRawRecord(message), &record, &reason);
   if (!decoded.ok()) return dead_letters_->Send(message, reason, decoded);
   out->push_back(std::move(record));
   return Status::Ok();

@@ -16,21 +16,6 @@ using internal::Log;
 // Bounds the close-time flush of dead letters.
 constexpr std::chrono::milliseconds kCloseFlushTimeout{10000};
 
-RawRecord ToRaw(const rd_kafka_message_t& message) {
-  RawRecord raw;
-  if (message.key != nullptr) {
-    raw.key = std::string_view(static_cast<const char*>(message.key), message.key_len);
-  }
-  if (message.payload != nullptr) {
-    raw.value = std::string_view(static_cast<const char*>(message.payload), message.len);
-  }
-  raw.timestamp_ms = rd_kafka_message_timestamp(&message, nullptr);
-  raw.topic = rd_kafka_topic_name(message.rkt);
-  raw.partition = message.partition;
-  raw.offset = message.offset;
-  return raw;
-}
-
 std::string Describe(const rd_kafka_topic_partition_list_t* partitions) {
   std::string text;
   for (int i = 0; i < partitions->cnt; ++i) {
@@ -187,7 +172,7 @@ Status SamplesSource::HandleMessage(const rd_kafka_message_t& message, SampleBat
     Log().debug("samples consumer: {}", rd_kafka_message_errstr(&message));
     return Status::Ok();
   }
-  RawRecord raw = ToRaw(message);
+  RawRecord raw = internal::ToRawRecord(message);
   batch->Advance(raw.topic, raw.partition, raw.offset + 1);
   DeadLetterReason reason = DeadLetterReason::kBadJson;
   Status decoded = decoder_.Decode(raw, batch->Next(), &reason);

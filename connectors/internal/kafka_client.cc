@@ -99,4 +99,19 @@ int TimeoutMs(std::chrono::milliseconds timeout) {
   return static_cast<int>(clamped);
 }
 
+RawRecord ToRawRecord(const rd_kafka_message_t& message) {
+  RawRecord raw;
+  if (message.key != nullptr) {
+    raw.key = std::string_view(static_cast<const char*>(message.key), message.key_len);
+  }
+  if (message.payload != nullptr) {
+    raw.value = std::string_view(static_cast<const char*>(message.payload), message.len);
+  }
+  raw.timestamp_ms = rd_kafka_message_timestamp(&message, nullptr);
+  raw.topic = rd_kafka_topic_name(message.rkt);
+  raw.partition = message.partition;
+  raw.offset = message.offset;
+  return raw;
+}
+
 }  // namespace anml::connectors::internal

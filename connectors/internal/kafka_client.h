@@ -15,6 +15,7 @@
 #include <spdlog/logger.h>
 
 #include "connectors/kafka_config.h"
+#include "connectors/raw_record.h"
 #include "engine/status.h"
 
 namespace anml::connectors::internal {
@@ -67,6 +68,10 @@ StatusOr<int> PartitionCount(rd_kafka_t* rk, const std::string& topic,
 
 // Milliseconds for librdkafka calls that take an int timeout.
 int TimeoutMs(std::chrono::milliseconds timeout);
+
+// A view of `message`'s key, value, timestamp and place; it borrows the
+// message, which must outlive it.
+RawRecord ToRawRecord(const rd_kafka_message_t& message);
 
 }  // namespace anml::connectors::internal
 
