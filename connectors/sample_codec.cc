@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "connectors/internal/record_checks.h"
+#include "connectors/internal/sample_scanner.h"
 
 namespace anml::connectors {
 namespace {
@@ -34,8 +35,10 @@ std::optional<std::string_view> NonFiniteLiteral(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') in_string = true;
@@ -48,8 +51,9 @@ std::optional<std::string_view> NonFiniteLiteral(std::string_view text) {
 
 }  // namespace
 
-SampleDecoder::SampleDecoder(RecordSchema schema)
+SampleDecoder::SampleDecoder(RecordSchema schema, Parsing parsing)
     : schema_(std::move(schema)),
+      parsing_(parsing),
       padded_(schema_.max_record_bytes + simdjson::SIMDJSON_PADDING) {
   for (size_t i = 0; i < schema_.feature_names.size(); ++i) {
     name_index_.emplace(schema_.feature_names[i], static_cast<int>(i));
@@ -80,24 +84,59 @@ Status SampleDecoder::ValidateSchema(const RecordSchema& schema) {
   return Status::Ok();
 }
 
-Status SampleDecoder::Decode(const RawRecord& record, SampleRecord* out,
-                             DeadLetterReason* reason) {
+Status SampleDecoder::Decode(const RawRecord& record, SampleRecord* out, DeadLetterReason* reason) {
   out->topic.assign(record.topic);
   out->partition = record.partition;
   out->offset = record.offset;
   if (!record.value.has_value() || record.value->empty()) {
     return Reject(DeadLetterReason::kEmptyValue, reason,
-                  fmt::format("{}: value is empty, expected a JSON object",
-                              RecordPlace(record)));
+                  fmt::format("{}: value is empty, expected a JSON object", RecordPlace(record)));
   }
   if (record.value->size() > schema_.max_record_bytes) {
     return Reject(DeadLetterReason::kTooLarge, reason,
-                  fmt::format("{}: value has {} bytes, expected at most {}",
-                              RecordPlace(record), record.value->size(),
-                              schema_.max_record_bytes));
+                  fmt::format("{}: value has {} bytes, expected at most {}", RecordPlace(record),
+                              record.value->size(), schema_.max_record_bytes));
   }
-  ANML_RETURN_IF_ERROR(DecodeObject(record, out, reason));
+  if (parsing_ == Parsing::kCommonLayoutFirst && DecodeCommonLayout(record, out)) {
+    ++common_layout_decodes_;
+  } else {
+    ANML_RETURN_IF_ERROR(DecodeObject(record, out, reason));
+  }
   return CheckComplete(record, out, reason);
+}
+
+// Takes the record only when the scanner reads it and every field it has
+// passes the checks the DOM path makes; any doubt leaves the record to the
+// DOM path, which then accepts it or words the error.
+bool SampleDecoder::DecodeCommonLayout(const RawRecord& record, SampleRecord* out) {
+  if (!schema_.feature_names.empty()) return false;
+  out->features.resize(static_cast<size_t>(schema_.dimension));
+  internal::ScannedSample scanned;
+  if (!internal::ScanCommonSample(*record.value, out->features.size(), out->features.data(),
+                                  &scanned)) {
+    return false;
+  }
+  // The scanner's strings are printable ASCII, so valid UTF-8.
+  if (scanned.has_contributor &&
+      (scanned.contributor.empty() || scanned.contributor.size() > kMaxContributorIdBytes)) {
+    return false;
+  }
+  if (scanned.has_label && !LabelInRange(scanned.label)) return false;
+  if (scanned.has_time && scanned.time_is_text) {
+    std::optional<int64_t> time_ms = internal::ParseRfc3339Ms(scanned.time_text);
+    if (!time_ms) return false;
+    scanned.time_ms = *time_ms;
+  }
+
+  has_contributor_ = scanned.has_contributor;
+  has_features_ = scanned.has_features;
+  has_label_ = scanned.has_label;
+  has_time_ = scanned.has_time;
+  out->contributor.assign(scanned.contributor);
+  out->label = scanned.label;
+  if (scanned.has_time) out->time_ms = scanned.time_ms;
+  out->id.assign(scanned.id);
+  return true;
 }
 
 Status SampleDecoder::DecodeObject(const RawRecord& record, SampleRecord* out,
@@ -121,8 +160,8 @@ Status SampleDecoder::DecodeObject(const RawRecord& record, SampleRecord* out,
                                 RecordPlace(record), *literal));
     }
     return Reject(DeadLetterReason::kBadJson, reason,
-                  fmt::format("{}: value is not a valid JSON object: {}",
-                              RecordPlace(record), simdjson::error_message(error)));
+                  fmt::format("{}: value is not a valid JSON object: {}", RecordPlace(record),
+                              simdjson::error_message(error)));
   }
   for (dom::key_value_pair field : object) {
     ANML_RETURN_IF_ERROR(DecodeField(field.key, field.value, record, out, reason));
@@ -152,8 +191,8 @@ Status SampleDecoder::DecodeField(std::string_view name, dom::element value,
     std::string_view id;
     if (value.get_string().get(id)) {
       return Reject(DeadLetterReason::kBadId, reason,
-                    fmt::format("{}: field 'id' is {}, expected a string",
-                                RecordPlace(record), Token(value)));
+                    fmt::format("{}: field 'id' is {}, expected a string", RecordPlace(record),
+                                Token(value)));
     }
     out->id.assign(id);
   }
@@ -206,8 +245,7 @@ Status SampleDecoder::DecodeNamedFeatures(dom::element value, const RawRecord& r
   }
   dom::object object;
   if (value.get_object().get(object)) {
-    return Internal(fmt::format("{}: 'features' changed type while decoding",
-                                RecordPlace(record)));
+    return Internal(fmt::format("{}: 'features' changed type while decoding", RecordPlace(record)));
   }
   out->features.assign(static_cast<size_t>(schema_.dimension), std::nan(""));
   size_t filled = 0;
@@ -220,8 +258,7 @@ Status SampleDecoder::DecodeNamedFeatures(dom::element value, const RawRecord& r
     }
     double& slot = out->features[static_cast<size_t>(index->second)];
     double number = 0.0;
-    if (field.value.get_double().get(number) || !std::isfinite(number) ||
-        !std::isnan(slot)) {
+    if (field.value.get_double().get(number) || !std::isfinite(number) || !std::isnan(slot)) {
       return Reject(DeadLetterReason::kBadFeature, reason,
                     fmt::format("{}: feature '{}' is {}, expected one finite number",
                                 RecordPlace(record), field.key, Token(field.value)));
@@ -242,21 +279,16 @@ Status SampleDecoder::DecodeNamedFeatures(dom::element value, const RawRecord& r
   return Status::Ok();
 }
 
-Status SampleDecoder::DecodeLabel(dom::element value, const RawRecord& record,
-                                  SampleRecord* out, DeadLetterReason* reason) {
+Status SampleDecoder::DecodeLabel(dom::element value, const RawRecord& record, SampleRecord* out,
+                                  DeadLetterReason* reason) {
   double label = 0.0;
-  bool is_number = value.get_double().get(label) == simdjson::SUCCESS && std::isfinite(label);
-  bool in_range = is_number;
-  std::string expected = "a finite number";
-  if (schema_.task == engine::Task::kBinary) {
-    in_range = is_number && (label == 0.0 || label == 1.0);
-    expected = "0 or 1";
-  } else if (schema_.task == engine::Task::kMulticlass) {
-    in_range = is_number && label >= 0.0 && label < schema_.classes &&
-               label == std::floor(label);
-    expected = fmt::format("an integer in [0, {})", schema_.classes);
-  }
-  if (!in_range) {
+  if (value.get_double().get(label) != simdjson::SUCCESS || !LabelInRange(label)) {
+    std::string expected = "a finite number";
+    if (schema_.task == engine::Task::kBinary) {
+      expected = "0 or 1";
+    } else if (schema_.task == engine::Task::kMulticlass) {
+      expected = fmt::format("an integer in [0, {})", schema_.classes);
+    }
     return Reject(DeadLetterReason::kBadLabel, reason,
                   fmt::format("{}: field 'label' is {}, expected {}", RecordPlace(record),
                               Token(value), expected));
@@ -266,8 +298,20 @@ Status SampleDecoder::DecodeLabel(dom::element value, const RawRecord& record,
   return Status::Ok();
 }
 
-Status SampleDecoder::DecodeTime(dom::element value, const RawRecord& record,
-                                 SampleRecord* out, DeadLetterReason* reason) {
+bool SampleDecoder::LabelInRange(double label) const {
+  switch (schema_.task) {
+    case engine::Task::kBinary:
+      return label == 0.0 || label == 1.0;
+    case engine::Task::kMulticlass:
+      return label >= 0.0 && label < schema_.classes && label == std::floor(label);
+    case engine::Task::kRegression:
+      return std::isfinite(label);
+  }
+  return false;
+}
+
+Status SampleDecoder::DecodeTime(dom::element value, const RawRecord& record, SampleRecord* out,
+                                 DeadLetterReason* reason) {
   std::optional<int64_t> time_ms;
   int64_t integer = 0;
   std::string_view text;
@@ -294,10 +338,10 @@ Status SampleDecoder::CheckComplete(const RawRecord& record, SampleRecord* out,
                   fmt::format("{}: field 'contributor' is missing", RecordPlace(record)));
   }
   if (record.key.has_value() && !record.key->empty() && *record.key != out->contributor) {
-    return Reject(DeadLetterReason::kKeyMismatch, reason,
-                  fmt::format("{}: message key '{}' differs from contributor '{}'",
-                              RecordPlace(record), PrintableId(*record.key),
-                              PrintableId(out->contributor)));
+    return Reject(
+        DeadLetterReason::kKeyMismatch, reason,
+        fmt::format("{}: message key '{}' differs from contributor '{}'", RecordPlace(record),
+                    PrintableId(*record.key), PrintableId(out->contributor)));
   }
   if (!has_features_) {
     return Reject(DeadLetterReason::kWrongDimension, reason,

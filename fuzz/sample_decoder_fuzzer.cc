@@ -4,15 +4,20 @@
 // named features) and the message key (null, empty, or the id "lab-17");
 // the rest is the record value. Whatever the bytes, a decode must not
 // crash, leak or hit undefined behaviour; a rejection must be a non-OK
-// Status with a message; an accepted record must satisfy the schema.
+// Status with a message; an accepted record must satisfy the schema; and
+// the decoder with its common-layout scanner must give exactly what the
+// DOM path alone gives (the scanner is an optimisation, never a second
+// opinion).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "connectors/sample_codec.h"
+
 #include "fuzz/fuzz_stats.h"
 
 namespace {
@@ -30,8 +35,8 @@ constexpr size_t kMaxRecordBytes = 4096;
 RecordSchema SchemaNumber(int number) {
   RecordSchema schema;
   schema.max_record_bytes = kMaxRecordBytes;
-  schema.task = number % 3 == 0 ? Task::kBinary
-                                : (number % 3 == 1 ? Task::kMulticlass : Task::kRegression);
+  schema.task =
+      number % 3 == 0 ? Task::kBinary : (number % 3 == 1 ? Task::kMulticlass : Task::kRegression);
   schema.classes = 3;
   schema.dimension = 1 + number % 3;
   if (number >= kSchemaCount / 2) {
@@ -42,19 +47,23 @@ RecordSchema SchemaNumber(int number) {
   return schema;
 }
 
-// One decoder per schema, kept across inputs so that buffer reuse between
-// decodes is exercised too.
-SampleDecoder& DecoderFor(int number) {
-  static std::optional<SampleDecoder> decoders[kSchemaCount];
-  if (!decoders[number]) decoders[number].emplace(SchemaNumber(number));
-  return *decoders[number];
+// One decoder per schema and parsing, kept across inputs so that buffer
+// reuse between decodes is exercised too.
+SampleDecoder& DecoderFor(int number, SampleDecoder::Parsing parsing) {
+  static std::optional<SampleDecoder> decoders[2][kSchemaCount];
+  auto& decoder = decoders[parsing == SampleDecoder::Parsing::kDomOnly][number];
+  if (!decoder) decoder.emplace(SchemaNumber(number), parsing);
+  return *decoder;
 }
 
 std::optional<std::string_view> KeyFor(uint8_t selector) {
   switch (selector % 3) {
-    case 0: return std::nullopt;
-    case 1: return std::string_view();
-    default: return std::string_view("lab-17");
+    case 0:
+      return std::nullopt;
+    case 1:
+      return std::string_view();
+    default:
+      return std::string_view("lab-17");
   }
 }
 
@@ -74,6 +83,37 @@ void CheckAccepted(const RecordSchema& schema, const SampleRecord& out) {
   }
 }
 
+struct Outcome {
+  anml::Status status;
+  SampleRecord out;
+  DeadLetterReason reason = DeadLetterReason::kEmptyValue;
+};
+
+Outcome DecodeWith(SampleDecoder& decoder, const RawRecord& record) {
+  Outcome outcome;
+  outcome.status = decoder.Decode(record, &outcome.out, &outcome.reason);
+  return outcome;
+}
+
+void CheckSameOutcome(const Outcome& fast, const Outcome& dom) {
+  using anml::fuzz::Require;
+  Require(fast.status.ToString() == dom.status.ToString(), "parsing paths disagree on status");
+  if (!fast.status.ok()) {
+    Require(fast.reason == dom.reason, "parsing paths disagree on the reason");
+    return;
+  }
+  const auto& a = fast.out;
+  const auto& b = dom.out;
+  Require(a.contributor == b.contributor && a.id == b.id && a.time_ms == b.time_ms,
+          "parsing paths disagree on a field");
+  Require(std::memcmp(&a.label, &b.label, sizeof a.label) == 0,
+          "parsing paths disagree on the label");
+  Require(a.features.size() == b.features.size() &&
+              std::memcmp(a.features.data(), b.features.data(),
+                          a.features.size() * sizeof(double)) == 0,
+          "parsing paths disagree on the features");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
@@ -84,21 +124,21 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const int number = data[0] % kSchemaCount;
-  SampleDecoder& decoder = DecoderFor(number);
   RawRecord record;
   record.key = KeyFor(static_cast<uint8_t>(data[0] / kSchemaCount));
   record.value = std::string_view(reinterpret_cast<const char*>(data + 1), size - 1);
   record.timestamp_ms = (data[0] & 0x80) ? -1 : 1'700'000'000'000;
   record.topic = "anml.samples";
 
-  SampleRecord out;
-  DeadLetterReason reason = DeadLetterReason::kEmptyValue;
-  anml::Status status = decoder.Decode(record, &out, &reason);
-  if (status.ok()) {
-    CheckAccepted(decoder.schema(), out);
+  SampleDecoder& decoder = DecoderFor(number, SampleDecoder::Parsing::kCommonLayoutFirst);
+  Outcome fast = DecodeWith(decoder, record);
+  Outcome dom = DecodeWith(DecoderFor(number, SampleDecoder::Parsing::kDomOnly), record);
+  if (fast.status.ok()) {
+    CheckAccepted(decoder.schema(), fast.out);
   } else {
-    anml::fuzz::Require(!status.message().empty(), "rejection without a message");
+    anml::fuzz::Require(!fast.status.message().empty(), "rejection without a message");
   }
-  anml::fuzz::FuzzStats::Count(!status.ok());
+  CheckSameOutcome(fast, dom);
+  anml::fuzz::FuzzStats::Count(!fast.status.ok());
   return 0;
 }

@@ -1,9 +1,13 @@
 #include "connectors/sample_codec.h"
 
 #include <cmath>
+#include <cstring>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace anml::connectors {
@@ -56,8 +60,8 @@ TEST_F(SampleDecoderTest, DecodesDenseRecordWithAllFields) {
 
 TEST_F(SampleDecoderTest, MissingTimeFallsBackToMessageTimestamp) {
   SampleDecoder decoder(Binary(1));
-  ASSERT_TRUE(decoder.Decode(At(R"({"contributor":"a","features":[1],"label":0})"), &out_,
-                             &reason_).ok());
+  ASSERT_TRUE(
+      decoder.Decode(At(R"({"contributor":"a","features":[1],"label":0})"), &out_, &reason_).ok());
   EXPECT_EQ(out_.time_ms, 1700000000000);
   EXPECT_TRUE(out_.id.empty());
 }
@@ -76,8 +80,8 @@ TEST_F(SampleDecoderTest, ParsesRfc3339TimesWithFractionAndOffset) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.time);
-    std::string value = std::string(R"({"contributor":"a","features":[1],"label":0,"time":")") +
-                        c.time + "\"}";
+    std::string value =
+        std::string(R"({"contributor":"a","features":[1],"label":0,"time":")") + c.time + "\"}";
     ASSERT_TRUE(decoder.Decode(At(value), &out_, &reason_).ok());
     EXPECT_EQ(out_.time_ms, c.expected_ms);
   }
@@ -98,27 +102,30 @@ TEST_F(SampleDecoderTest, AcceptsMulticlassAndRegressionLabelsInRange) {
   multiclass.task = engine::Task::kMulticlass;
   multiclass.classes = 4;
   SampleDecoder decoder(multiclass);
-  ASSERT_TRUE(decoder.Decode(At(R"({"contributor":"a","features":[1],"label":3})"), &out_,
-                             &reason_).ok());
+  ASSERT_TRUE(
+      decoder.Decode(At(R"({"contributor":"a","features":[1],"label":3})"), &out_, &reason_).ok());
   EXPECT_EQ(out_.label, 3.0);
 
   RecordSchema regression = Binary(1);
   regression.task = engine::Task::kRegression;
   SampleDecoder regression_decoder(regression);
-  ASSERT_TRUE(regression_decoder
-                  .Decode(At(R"({"contributor":"a","features":[1],"label":-2.5e3})"), &out_,
-                          &reason_)
-                  .ok());
+  ASSERT_TRUE(
+      regression_decoder
+          .Decode(At(R"({"contributor":"a","features":[1],"label":-2.5e3})"), &out_, &reason_)
+          .ok());
   EXPECT_EQ(out_.label, -2500.0);
 }
 
 TEST_F(SampleDecoderTest, ReusesBuffersAcrossRecords) {
   SampleDecoder decoder(Binary(4));
-  ASSERT_TRUE(decoder.Decode(At(R"({"contributor":"a","features":[1,2,3,4],"label":0,"id":"x"})"),
-                             &out_, &reason_).ok());
+  ASSERT_TRUE(decoder
+                  .Decode(At(R"({"contributor":"a","features":[1,2,3,4],"label":0,"id":"x"})"),
+                          &out_, &reason_)
+                  .ok());
   const double* data = out_.features.data();
-  ASSERT_TRUE(decoder.Decode(At(R"({"contributor":"b","features":[5,6,7,8],"label":1})"),
-                             &out_, &reason_).ok());
+  ASSERT_TRUE(
+      decoder.Decode(At(R"({"contributor":"b","features":[5,6,7,8],"label":1})"), &out_, &reason_)
+          .ok());
   EXPECT_EQ(out_.features.data(), data);
   EXPECT_EQ(out_.features, (std::vector<double>{5, 6, 7, 8}));
   EXPECT_TRUE(out_.id.empty());
@@ -149,16 +156,16 @@ TEST_F(SampleDecoderTest, RejectsMalformedRecordsWithReasonAndPlace) {
       {"", DeadLetterReason::kEmptyValue, "value is empty"},
       {"{not json", DeadLetterReason::kBadJson, "value is not a valid JSON object"},
       {"[1,2]", DeadLetterReason::kBadJson, "value is not a valid JSON object"},
-      {R"({"contributor":"a","features":[1,2],"label":1} trailing)",
-       DeadLetterReason::kBadJson, "not a valid JSON object"},
+      {R"({"contributor":"a","features":[1,2],"label":1} trailing)", DeadLetterReason::kBadJson,
+       "not a valid JSON object"},
       {std::string(601, ' '), DeadLetterReason::kTooLarge,
        "value has 601 bytes, expected at most 600"},
       {R"({"features":[1,2],"label":1})", DeadLetterReason::kMissingContributor,
        "field 'contributor' is missing"},
-      {R"({"contributor":"","features":[1,2],"label":1})",
-       DeadLetterReason::kMissingContributor, "contributor id is empty"},
-      {R"({"contributor":42,"features":[1,2],"label":1})",
-       DeadLetterReason::kInvalidContributor, "field 'contributor' is 42, expected a string"},
+      {R"({"contributor":"","features":[1,2],"label":1})", DeadLetterReason::kMissingContributor,
+       "contributor id is empty"},
+      {R"({"contributor":42,"features":[1,2],"label":1})", DeadLetterReason::kInvalidContributor,
+       "field 'contributor' is 42, expected a string"},
       {R"({"contributor":")" + long_id + R"(","features":[1,2],"label":1})",
        DeadLetterReason::kOversizedContributor,
        "contributor id has 257 bytes, expected at most 256"},
@@ -166,12 +173,12 @@ TEST_F(SampleDecoderTest, RejectsMalformedRecordsWithReasonAndPlace) {
        "value holds the literal NaN, expected finite numbers"},
       {R"({"contributor":"a","features":[1,"2"],"label":1})", DeadLetterReason::kBadFeature,
        "feature 1 is \"2\", expected a finite number"},
-      {R"({"contributor":"a","features":[1,1e999],"label":1})",
-       DeadLetterReason::kBadJson, "not a valid JSON object"},
+      {R"({"contributor":"a","features":[1,1e999],"label":1})", DeadLetterReason::kBadJson,
+       "not a valid JSON object"},
       {R"({"contributor":"a","features":[1],"label":1})", DeadLetterReason::kWrongDimension,
        "field 'features' has 1 values, expected 2"},
-      {R"({"contributor":"a","features":[1,2,3],"label":1})",
-       DeadLetterReason::kWrongDimension, "has 3 values, expected 2"},
+      {R"({"contributor":"a","features":[1,2,3],"label":1})", DeadLetterReason::kWrongDimension,
+       "has 3 values, expected 2"},
       {R"({"contributor":"a","label":1})", DeadLetterReason::kWrongDimension,
        "field 'features' is missing, expected 2 values"},
       {R"({"contributor":"a","features":[1,2],"label":2})", DeadLetterReason::kBadLabel,
@@ -184,8 +191,8 @@ TEST_F(SampleDecoderTest, RejectsMalformedRecordsWithReasonAndPlace) {
        DeadLetterReason::kBadTime, "field 'time' is \"yesterday\", expected epoch"},
       {R"({"contributor":"a","features":[1,2],"label":1,"time":"2025-02-30T00:00:00Z"})",
        DeadLetterReason::kBadTime, "field 'time' is \"2025-02-30T00:00:00Z\""},
-      {R"({"contributor":"a","features":[1,2],"label":1,"time":-5})",
-       DeadLetterReason::kBadTime, "field 'time' is -5"},
+      {R"({"contributor":"a","features":[1,2],"label":1,"time":-5})", DeadLetterReason::kBadTime,
+       "field 'time' is -5"},
       {R"({"contributor":"a","features":[1,2],"label":1,"id":7})", DeadLetterReason::kBadId,
        "field 'id' is 7, expected a string"},
   };
@@ -248,6 +255,141 @@ TEST_F(SampleDecoderTest, RejectsNamedFeaturesMissingUnknownOrRepeated) {
   }
 }
 
+TEST_F(SampleDecoderTest, CommonLayoutRecordsTakeTheScannerOthersTheDomPath) {
+  SampleDecoder decoder(Binary(2));
+  ASSERT_TRUE(
+      decoder.Decode(At(R"({"contributor":"a","features":[1,2],"label":0})"), &out_, &reason_)
+          .ok());
+  EXPECT_EQ(decoder.common_layout_decodes(), 1u);
+  ASSERT_TRUE(
+      decoder.Decode(At(R"({"contributor":"a","features":[1,2],"label":0,"x":1})"), &out_, &reason_)
+          .ok());
+  EXPECT_EQ(decoder.common_layout_decodes(), 1u);
+  EXPECT_FALSE(
+      decoder.Decode(At(R"({"contributor":"a","features":[1,2],"label":5})"), &out_, &reason_)
+          .ok());
+  EXPECT_EQ(decoder.common_layout_decodes(), 1u);
+
+  SampleDecoder dom_only(Binary(2), SampleDecoder::Parsing::kDomOnly);
+  ASSERT_TRUE(
+      dom_only.Decode(At(R"({"contributor":"a","features":[1,2],"label":0})"), &out_, &reason_)
+          .ok());
+  EXPECT_EQ(dom_only.common_layout_decodes(), 0u);
+}
+
+// The scanner is an optimisation only: for any value, decoding with it must
+// give exactly what the DOM path alone gives, accepted fields and error
+// wording alike.
+class ParsingPathsTest : public SampleDecoderTest {
+ protected:
+  ParsingPathsTest() : fast_(Schema()), dom_(Schema(), SampleDecoder::Parsing::kDomOnly) {}
+
+  static RecordSchema Schema() {
+    RecordSchema schema = Binary(3);
+    schema.task = engine::Task::kMulticlass;
+    schema.classes = 3;
+    return schema;
+  }
+
+  static bool SameBits(const std::vector<double>& a, const std::vector<double>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+  }
+
+  void ExpectSameOutcome(const std::string& value, std::optional<std::string> key) {
+    SCOPED_TRACE(value);
+    RawRecord record = At(value);
+    record.key = key;
+    SampleRecord fast_out;
+    SampleRecord dom_out;
+    DeadLetterReason fast_reason = DeadLetterReason::kEmptyValue;
+    DeadLetterReason dom_reason = DeadLetterReason::kEmptyValue;
+    Status fast = fast_.Decode(record, &fast_out, &fast_reason);
+    Status dom = dom_.Decode(record, &dom_out, &dom_reason);
+    ASSERT_EQ(fast.ToString(), dom.ToString());
+    if (!fast.ok()) {
+      EXPECT_EQ(fast_reason, dom_reason);
+      return;
+    }
+    ++accepted_;
+    EXPECT_EQ(fast_out.contributor, dom_out.contributor);
+    EXPECT_TRUE(SameBits(fast_out.features, dom_out.features));
+    EXPECT_EQ(fast_out.label, dom_out.label);
+    EXPECT_EQ(fast_out.time_ms, dom_out.time_ms);
+    EXPECT_EQ(fast_out.id, dom_out.id);
+  }
+
+  SampleDecoder fast_;
+  SampleDecoder dom_;
+  int accepted_ = 0;
+};
+
+TEST_F(ParsingPathsTest, AgreeOnHandPickedValues) {
+  const std::vector<std::string> values = {
+      R"({"contributor":"lab-1","features":[0.1,-2,3e2],"label":2,"time":5,"id":"s"})",
+      R"( { "features" : [ -0 , 0.0 , 1E-3 ] , "label" : 0 , "contributor" : "b" } )",
+      R"({"contributor":"a","features":[1,2,3],"label":1,"time":"2025-12-03T12:00:00Z"})",
+      R"({"contributor":"a","features":[1,2,3],"label":1,"time":"2025-02-30T00:00:00Z"})",
+      R"({"contributor":"a","features":[1,2,3],"label":1.5})",
+      R"({"contributor":"a","features":[1,2,3],"label":3})",
+      R"({"contributor":"a","features":[1,2,3],"label":-0})",
+      R"({"contributor":"","features":[1,2,3],"label":1})",
+      R"({"contributor":"a","features":[9007199254740993,1e23,4.9e-324],"label":1})",
+      R"({"contributor":"a","features":[1,2,3],"label":1,"time":0})",
+      R"({"contributor":"a","features":[1,2,3],"label":1,"time":-0})",
+      R"({"contributor":"a","features":[1,2,3],"label":1,"time":99999999999999999999})",
+      R"({"contributor":"a","features":[1,2],"label":1})",
+      R"({"contributor":"a","features":[1,2,3],"label":1,"label":2})",
+      R"({"label":1})",
+      "{}",
+      "",
+      "null",
+  };
+  for (const std::string& value : values) {
+    ExpectSameOutcome(value, std::nullopt);
+    ExpectSameOutcome(value, "a");
+  }
+  EXPECT_GT(fast_.common_layout_decodes(), 0u);
+}
+
+// Seeded mutations of common-layout records: bytes deleted, replaced or
+// inserted from JSON's own alphabet, so that most values stay near the
+// layout and probe each of its edges.
+TEST_F(ParsingPathsTest, AgreeOnSeededMutationsOfCommonRecords) {
+  const std::string alphabet = "{}[],:\"-+.eE0123456789 \\uabfnrt\x7f\xc3\xa9";
+  std::mt19937_64 random(5);
+  int mutated = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string value = fmt::format(
+        R"({{"contributor":"c-{}","features":[{},-{}.{},{}e{}],"label":{},"time":{},"id":"s-{}"}})",
+        i % 7, i % 10, i % 3, i % 1000, i % 97, i % 400 - 200, i % 3, 1764763200000 + i, i);
+    const int edits = static_cast<int>(random() % 3);
+    for (int e = 0; e < edits && !value.empty(); ++e) {
+      const size_t at = random() % value.size();
+      const char c = alphabet[random() % alphabet.size()];
+      switch (random() % 3) {
+        case 0:
+          value.erase(at, 1);
+          break;
+        case 1:
+          value[at] = c;
+          break;
+        default:
+          value.insert(at, 1, c);
+          break;
+      }
+      ++mutated;
+    }
+    ExpectSameOutcome(value, (i % 5 == 0) ? std::optional<std::string>("c-1") : std::nullopt);
+    if (HasFatalFailure()) return;
+  }
+  // Both accepting and rejecting paths were reached, and the scanner took
+  // a share of the records.
+  EXPECT_GT(mutated, 10000);
+  EXPECT_GT(accepted_, 1000);
+  EXPECT_LT(accepted_, 20000);
+  EXPECT_GT(fast_.common_layout_decodes(), 1000u);
+}
+
 TEST_F(SampleDecoderTest, ValidateSchemaExplainsEachProblem) {
   RecordSchema schema = Binary(0);
   EXPECT_EQ(SampleDecoder::ValidateSchema(schema).message(),
@@ -257,8 +399,7 @@ TEST_F(SampleDecoderTest, ValidateSchemaExplainsEachProblem) {
   EXPECT_EQ(SampleDecoder::ValidateSchema(schema).message(),
             "record schema: 1 feature names for dimension 2");
   schema.feature_names = {"a", "a"};
-  EXPECT_EQ(SampleDecoder::ValidateSchema(schema).message(),
-            "record schema: feature names repeat");
+  EXPECT_EQ(SampleDecoder::ValidateSchema(schema).message(), "record schema: feature names repeat");
   schema = Binary(2);
   schema.task = engine::Task::kMulticlass;
   schema.classes = 1;
