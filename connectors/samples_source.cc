@@ -85,6 +85,7 @@ Status SamplesSource::Subscribe() {
   auto conf = internal::NewConf(options_.kafka, defaults, required);
   ANML_RETURN_IF_ERROR(conf.status());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &SamplesSource::OnRebalance);
+  rd_kafka_conf_set_error_cb(conf->get(), &SamplesSource::OnError);
   rd_kafka_conf_set_opaque(conf->get(), this);
   auto consumer = internal::NewClient(RD_KAFKA_CONSUMER, std::move(*conf));
   ANML_RETURN_IF_ERROR(consumer.status());
@@ -111,6 +112,49 @@ void SamplesSource::OnRebalance(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
   }
 }
 
+// librdkafka serves this callback from the consumer queue, i.e. inside
+// Poll(), on the caller's thread. It reports client-wide conditions; it
+// retries each by itself, except a fatal error.
+void SamplesSource::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<SamplesSource*>(opaque);
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    std::array<char, 512> fatal{};
+    rd_kafka_fatal_error(rk, fatal.data(), fatal.size());
+    if (self->fatal_error_.ok()) {
+      self->fatal_error_ =
+          FailedPrecondition(fmt::format("samples consumer failed: {}", fatal.data()));
+    }
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    if (!self->brokers_down_) {
+      Log().warn("samples consumer: every broker is down ({}); probing every {} ms", reason,
+                 kProbeInterval.count());
+    }
+    self->brokers_down_ = true;
+    self->next_probe_ = std::chrono::steady_clock::now() + kProbeInterval;
+    return;
+  }
+  Log().warn("samples consumer: {}: {}", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)),
+             reason);
+}
+
+// A metadata request goes to any broker that is up and waits no longer
+// than its timeout. (A watermark query would not do: it waits for the
+// partition leader's answer up to socket.timeout.ms, a minute by default.)
+void SamplesSource::ProbeBrokers() {
+  next_probe_ = std::chrono::steady_clock::now() + kProbeInterval;
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(consumer_.get(), /*all_topics=*/0, nullptr, &metadata,
+                                              internal::TimeoutMs(kProbeTimeout));
+  if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+  // An error means no broker answered in time, which the flag already says.
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    brokers_down_ = false;
+    Log().info("samples consumer: brokers answer again");
+  }
+}
+
 void SamplesSource::Assign(rd_kafka_topic_partition_list_t* partitions) {
   for (int i = 0; i < partitions->cnt; ++i) {
     rd_kafka_topic_partition_t& p = partitions->elems[i];
@@ -121,25 +165,24 @@ void SamplesSource::Assign(rd_kafka_topic_partition_list_t* partitions) {
     p.offset = stored.value_or(internal::kOffsetInvalid);
   }
   Log().info("samples source assigned: {}", Describe(partitions));
-  bool cooperative = std::string_view(rd_kafka_rebalance_protocol(consumer_.get())) ==
-                     "COOPERATIVE";
+  bool cooperative =
+      std::string_view(rd_kafka_rebalance_protocol(consumer_.get())) == "COOPERATIVE";
   Status status =
-      cooperative ? KafkaStatus(rd_kafka_incremental_assign(consumer_.get(), partitions),
-                                "assigning partitions")
-                  : KafkaStatus(rd_kafka_assign(consumer_.get(), partitions),
-                                "assigning partitions");
+      cooperative
+          ? KafkaStatus(rd_kafka_incremental_assign(consumer_.get(), partitions),
+                        "assigning partitions")
+          : KafkaStatus(rd_kafka_assign(consumer_.get(), partitions), "assigning partitions");
   if (!status.ok() && rebalance_error_.ok()) rebalance_error_ = status;
 }
 
 void SamplesSource::Revoke(rd_kafka_topic_partition_list_t* partitions) {
   Log().info("samples source revoked: {}", Describe(partitions));
-  bool cooperative = std::string_view(rd_kafka_rebalance_protocol(consumer_.get())) ==
-                     "COOPERATIVE";
+  bool cooperative =
+      std::string_view(rd_kafka_rebalance_protocol(consumer_.get())) == "COOPERATIVE";
   Status status =
       cooperative ? KafkaStatus(rd_kafka_incremental_unassign(consumer_.get(), partitions),
                                 "revoking partitions")
-                  : KafkaStatus(rd_kafka_assign(consumer_.get(), nullptr),
-                                "revoking partitions");
+                  : KafkaStatus(rd_kafka_assign(consumer_.get(), nullptr), "revoking partitions");
   if (!status.ok() && rebalance_error_.ok()) rebalance_error_ = status;
 }
 
@@ -149,6 +192,8 @@ Status SamplesSource::Poll(std::chrono::milliseconds timeout, SampleBatch* batch
   ssize_t count = rd_kafka_consume_batch_queue(queue_.get(), internal::TimeoutMs(timeout),
                                                messages_.data(), messages_.size());
   Status status = std::exchange(rebalance_error_, Status::Ok());
+  if (!fatal_error_.ok()) status = fatal_error_;
+  if (brokers_down_ && std::chrono::steady_clock::now() >= next_probe_) ProbeBrokers();
   if (count < 0) {
     return KafkaStatus(rd_kafka_last_error(), "consuming a batch of samples");
   }
@@ -194,11 +239,11 @@ Status SamplesSource::CommitGroupOffsets(std::span<const PartitionOffset> offset
   internal::PartitionListPtr list(
       rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
   for (const PartitionOffset& entry : offsets) {
-    rd_kafka_topic_partition_list_add(list.get(), entry.topic.c_str(), entry.partition)
-        ->offset = entry.offset;
+    rd_kafka_topic_partition_list_add(list.get(), entry.topic.c_str(), entry.partition)->offset =
+        entry.offset;
   }
-  ANML_RETURN_IF_ERROR(KafkaStatus(rd_kafka_commit(consumer_.get(), list.get(), 0),
-                                   "committing group offsets"));
+  ANML_RETURN_IF_ERROR(
+      KafkaStatus(rd_kafka_commit(consumer_.get(), list.get(), 0), "committing group offsets"));
   for (int i = 0; i < list->cnt; ++i) {
     const rd_kafka_topic_partition_t& p = list->elems[i];
     ANML_RETURN_IF_ERROR(KafkaStatus(
@@ -221,11 +266,11 @@ std::vector<PartitionOffset> SamplesSource::Assignment() const {
 
 StatusOr<int64_t> SamplesSource::Lag() const {
   rd_kafka_topic_partition_list_t* raw = nullptr;
-  ANML_RETURN_IF_ERROR(KafkaStatus(rd_kafka_assignment(consumer_.get(), &raw),
-                                   "reading the assignment for lag"));
+  ANML_RETURN_IF_ERROR(
+      KafkaStatus(rd_kafka_assignment(consumer_.get(), &raw), "reading the assignment for lag"));
   internal::PartitionListPtr list(raw);
-  ANML_RETURN_IF_ERROR(KafkaStatus(rd_kafka_position(consumer_.get(), list.get()),
-                                   "reading positions for lag"));
+  ANML_RETURN_IF_ERROR(
+      KafkaStatus(rd_kafka_position(consumer_.get(), list.get()), "reading positions for lag"));
   int64_t lag = 0;
   for (int i = 0; i < list->cnt; ++i) {
     const rd_kafka_topic_partition_t& p = list->elems[i];

@@ -65,8 +65,8 @@ struct SamplesSourceOptions {
   std::string group_id = "anml";
   std::optional<std::string> group_instance_id;  // Static membership.
   RecordSchema schema;
-  size_t max_batch = 1024;   // Records (valid or not) per Poll(); >= 1.
-  OffsetProvider offsets;    // May be empty.
+  size_t max_batch = 1024;  // Records (valid or not) per Poll(); >= 1.
+  OffsetProvider offsets;   // May be empty.
 };
 
 // The records of one Poll(). Reused across polls so its buffers are too.
@@ -136,6 +136,16 @@ class SamplesSource {
   // Errors: Kafka errors from reading the assignment or the positions.
   StatusOr<int64_t> Lag() const;
 
+  // False from the moment librdkafka reports every broker down until a
+  // broker answers again. While false, Poll() sends a metadata request once
+  // per kProbeInterval (blocking up to kProbeTimeout); an answer makes it
+  // true again. Records already fetched before the outage do not count as
+  // an answer.
+  bool brokers_reachable() const { return !brokers_down_; }
+
+  static constexpr std::chrono::milliseconds kProbeInterval{1000};
+  static constexpr std::chrono::milliseconds kProbeTimeout{200};
+
   // Leaves the group after flushing dead letters. Idempotent.
   Status Close();
 
@@ -147,6 +157,8 @@ class SamplesSource {
   Status Subscribe();
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  void ProbeBrokers();
   void Assign(rd_kafka_topic_partition_list_t* partitions);
   void Revoke(rd_kafka_topic_partition_list_t* partitions);
   Status HandleMessage(const rd_kafka_message_t& message, SampleBatch* batch);
@@ -158,6 +170,9 @@ class SamplesSource {
   internal::QueuePtr queue_;
   std::vector<rd_kafka_message_t*> messages_;
   Status rebalance_error_;
+  Status fatal_error_;  // Set once by OnError; every later Poll() returns it.
+  bool brokers_down_ = false;
+  std::chrono::steady_clock::time_point next_probe_;
   uint64_t records_valid_ = 0;
   bool closed_ = false;
 };

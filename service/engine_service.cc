@@ -246,6 +246,7 @@ Status EngineService::ApplyValidation() {
 Status EngineService::ApplySamples() {
   batch_.Clear();
   Status polled = samples_->Poll(milliseconds(options_.poll_timeout_ms), &batch_);
+  brokers_reachable_ = samples_->brokers_reachable();
   if (!polled.ok()) return polled;
   last_poll_ok_ms_ = NowMs();
   assigned_ = !samples_->Assignment().empty();
@@ -281,8 +282,7 @@ Status EngineService::ApplySamples() {
     touched_.push_back(sample.contributor);
   }
   if (!batch_.empty()) {
-    metrics_.batch_duration().Observe(
-        std::chrono::duration<double>(Clock::now() - start).count());
+    metrics_.batch_duration().Observe(std::chrono::duration<double>(Clock::now() - start).count());
   }
   return Status::Ok();
 }
@@ -391,8 +391,7 @@ void EngineService::ObserveMetrics() {
   // SST files plus memtables: live SST data alone reads 0 until the first
   // flush, which a small or young store may never reach.
   metrics_.ObserveState(static_cast<double>(stats.sst_files_bytes + stats.memtable_bytes),
-                        stats.block_cache_hits_total,
-                        stats.block_cache_misses_total);
+                        stats.block_cache_hits_total, stats.block_cache_misses_total);
   metrics_.ObservePipeline(*pipeline_, model_version_);
   if (auto lag = samples_->Lag(); lag.ok()) metrics_.consumer_lag().Set(static_cast<double>(*lag));
   metrics_.ready().Set(NotReadyReason().empty() ? 1 : 0);
@@ -403,6 +402,7 @@ std::string EngineService::NotReadyReason() const {
   if (!state_open_) return "state store not open";
   if (last_poll_ok_ms_ == 0) return "no successful poll of the samples topic yet";
   if (NowMs() - last_poll_ok_ms_ > kPollStaleMs) return "broker not answering polls";
+  if (!brokers_reachable_) return "every Kafka broker is down";
   if (!assigned_) return "no partitions assigned";
   return "";
 }

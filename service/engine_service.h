@@ -27,11 +27,12 @@
 // own threads.
 // Limitations: one engine per consumer group member; contributors are not
 // re-partitioned by key between members (see DESIGN.md section 6).
-// Readiness cannot see a broker outage directly: a poll with every broker
-// down still returns (empty), so /readyz turns not-ready only when polls
-// themselves fail for 15 s, not while the consumer waits for brokers to
-// come back. No sample is lost meanwhile; the stream resumes from the
-// consumer's position when they do.
+// Readiness (/readyz) is not-ready while the state store is closed, before
+// the first successful poll, when polls have failed for 15 s, while every
+// Kafka broker is down (from librdkafka's report until a probe of the
+// samples topic is answered, see SamplesSource::brokers_reachable) and
+// while no partition is assigned. A poll during an outage returns empty;
+// no sample is lost, and the stream resumes from the consumer's position.
 #ifndef ANML_SERVICE_ENGINE_SERVICE_H_
 #define ANML_SERVICE_ENGINE_SERVICE_H_
 
@@ -138,6 +139,7 @@ class EngineService {
   std::chrono::steady_clock::time_point last_full_publish_;
   std::atomic<bool> state_open_{false};
   std::atomic<bool> assigned_{false};
+  std::atomic<bool> brokers_reachable_{true};
   std::atomic<int64_t> last_poll_ok_ms_{0};
   std::atomic<bool> draining_{false};
 };

@@ -4,14 +4,15 @@
 // record lands on the dead-letter topic with the documented headers while
 // the valid records around it go through, that assignment seeks to the
 // state store's offsets, that a rebalance between two members of one
-// group loses no record, and that Lag() counts the records not yet polled.
+// group loses no record, that Lag() counts the records not yet polled, and
+// that a broker outage is reported until a broker answers again.
 #include "connectors/samples_source.h"
 
 #include <chrono>
 #include <map>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -124,16 +125,18 @@ TEST_F(SamplesSourceTest, DeadLettersEachMalformedRecordWithHeadersAndKeepsTheRe
       {"lab-1", R"({"contributor":"lab-1","features":[1,NaN],"label":1})", "bad_feature"},
       {"lab-1", R"({"contributor":"lab-1","features":[1,2,3],"label":1})", "wrong_dimension"},
       {"lab-1", R"({"contributor":"lab-1","features":[1,2],"label":7})", "bad_label"},
-      {"lab-1", R"({"contributor":"lab-1","features":[1,2],"label":1,"time":"noon"})",
-       "bad_time"},
+      {"lab-1", R"({"contributor":"lab-1","features":[1,2],"label":1,"time":"noon"})", "bad_time"},
       {"lab-1", nullptr, "empty_value"},
       {"lab-2", Sample("lab-1", 0), "key_mismatch"},
   };
   // valid, bad, valid, bad, ..., valid — all on partition 0, in order.
   std::vector<nlohmann::json> messages;
   auto add = [&](const std::string& key, const nlohmann::json& value) {
-    messages.push_back({{"topic", "anml.samples"}, {"partition", 0}, {"key", key},
-                        {"value", value}, {"headers", {{"trace", "t-1"}}}});
+    messages.push_back({{"topic", "anml.samples"},
+                        {"partition", 0},
+                        {"key", key},
+                        {"value", value},
+                        {"headers", {{"trace", "t-1"}}}});
   };
   for (size_t i = 0; i < bad.size(); ++i) {
     add("lab-1", Sample("lab-1", static_cast<int>(i)));
@@ -181,7 +184,9 @@ TEST_F(SamplesSourceTest, DeadLettersEachMalformedRecordWithHeadersAndKeepsTheRe
 TEST_F(SamplesSourceTest, SeeksToOffsetsFromTheProviderAndReportsResumeOffsets) {
   std::vector<nlohmann::json> messages;
   for (int i = 0; i < 10; ++i) {
-    messages.push_back({{"topic", "anml.samples"}, {"partition", i % 2}, {"key", "lab-1"},
+    messages.push_back({{"topic", "anml.samples"},
+                        {"partition", i % 2},
+                        {"key", "lab-1"},
                         {"value", Sample("lab-1", i)}});
   }
   ASSERT_EQ(testing::PythonProduce(broker_->bootstrap_servers(), messages), 0);
@@ -216,7 +221,9 @@ TEST_F(SamplesSourceTest, RebalanceBetweenTwoMembersLosesNoRecord) {
   auto produce = [&](int first, int count) {
     std::vector<nlohmann::json> messages;
     for (int i = first; i < first + count; ++i) {
-      messages.push_back({{"topic", "anml.samples"}, {"partition", i % 2}, {"key", "lab-1"},
+      messages.push_back({{"topic", "anml.samples"},
+                          {"partition", i % 2},
+                          {"key", "lab-1"},
                           {"value", Sample("lab-1", i)}});
     }
     ASSERT_EQ(testing::PythonProduce(broker_->bootstrap_servers(), messages), 0);
@@ -233,8 +240,7 @@ TEST_F(SamplesSourceTest, RebalanceBetweenTwoMembersLosesNoRecord) {
   SamplesSourceOptions options = Options("rebalance");
   options.offsets = provider;
   // Short heartbeats let the first member notice the rebalance quickly.
-  options.kafka.properties = {{"heartbeat.interval.ms", "500"},
-                              {"session.timeout.ms", "6000"}};
+  options.kafka.properties = {{"heartbeat.interval.ms", "500"}, {"session.timeout.ms", "6000"}};
   auto a = SamplesSource::Create(options);
   ASSERT_TRUE(a.ok());
   const Clock::time_point limit = Clock::now() + kDeadline;
@@ -258,8 +264,8 @@ TEST_F(SamplesSourceTest, LagCountsTheRecordsNotYetPolled) {
   for (int i = 0; i < kRecords; ++i) {
     // Record 5 is dead-lettered; it counts as read like a valid one.
     std::string value = i == 5 ? "not json" : Sample("lab-1", i);
-    messages.push_back({{"topic", "anml.samples"}, {"partition", 0}, {"key", "lab-1"},
-                        {"value", value}});
+    messages.push_back(
+        {{"topic", "anml.samples"}, {"partition", 0}, {"key", "lab-1"}, {"value", value}});
   }
   ASSERT_EQ(testing::PythonProduce(broker_->bootstrap_servers(), messages), 0);
   SamplesSourceOptions options = Options("lag");
@@ -302,6 +308,34 @@ TEST_F(SamplesSourceTest, LagCountsTheRecordsNotYetPolled) {
   ASSERT_TRUE(lag.ok()) << lag.status().ToString();
   EXPECT_EQ(*lag, 0);
   EXPECT_EQ((*source)->dead_letter_counters().total(), 1u);
+}
+
+TEST_F(SamplesSourceTest, ReportsBrokersUnreachableUntilOneAnswersAgain) {
+  auto source = SamplesSource::Create(Options("outage"));
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  SampleBatch batch;
+  // Polls until brokers_reachable() reads `want`; false on the deadline.
+  auto poll_until = [&](bool want) {
+    const Clock::time_point limit = Clock::now() + kDeadline;
+    while ((*source)->brokers_reachable() != want && Clock::now() < limit) {
+      EXPECT_TRUE((*source)->Poll(milliseconds(100), &batch).ok());
+    }
+    return (*source)->brokers_reachable() == want;
+  };
+  ASSERT_TRUE(poll_until(true));
+  // Let the consumer connect before the outage, so it has a broker to lose.
+  const Clock::time_point joined = Clock::now() + std::chrono::seconds(2);
+  while (Clock::now() < joined) ASSERT_TRUE((*source)->Poll(milliseconds(100), &batch).ok());
+
+  ASSERT_TRUE(broker_->SetBrokerDown(1).ok());
+  EXPECT_TRUE(poll_until(false)) << "the outage was never reported";
+  // Probes fail while the broker stays down.
+  const Clock::time_point outage = Clock::now() + 3 * SamplesSource::kProbeInterval;
+  while (Clock::now() < outage) ASSERT_TRUE((*source)->Poll(milliseconds(100), &batch).ok());
+  EXPECT_FALSE((*source)->brokers_reachable());
+
+  ASSERT_TRUE(broker_->SetBrokerUp(1).ok());
+  EXPECT_TRUE(poll_until(true)) << "the broker came back but was never probed";
 }
 
 TEST_F(SamplesSourceTest, CreateRejectsInvalidSchemaAndProperties) {

@@ -6,10 +6,11 @@
 // - the leader of every samples partition moved to another broker;
 // - Fetch requests failing with a retryable error (NOT_LEADER_OR_FOLLOWER).
 // Proves: Step() never returns a non-retryable error; the service keeps
-// stepping through every fault; and at the end each contributor's trained
-// plus held-out count in the pipeline equals exactly what the producer had
-// acknowledged for it: no loss, no duplicates. Prints "faults injected: N"
-// and what readiness said while every broker was down.
+// stepping through every fault; readiness turns not-ready while every
+// broker is down and ready again once they are back; and at the end each
+// contributor's trained plus held-out count in the pipeline equals exactly
+// what the producer had acknowledged for it: no loss, no duplicates.
+// Prints "faults injected: N" and what readiness said in each outage.
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -106,6 +107,15 @@ class BrokerFaultTest : public ::testing::Test {
     return total;
   }
 
+  // Steps until the service is ready or `timeout` passes; the time taken.
+  milliseconds StepUntilReady(milliseconds timeout) {
+    const auto start = Clock::now();
+    while (Clock::now() - start < timeout && !engine_->NotReadyReason().empty()) {
+      StepFor(milliseconds(100));
+    }
+    return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  }
+
   // Steps until every produced sample is applied or `timeout` passes.
   void CatchUp(milliseconds timeout) {
     const auto end = Clock::now() + timeout;
@@ -129,30 +139,36 @@ TEST_F(BrokerFaultTest, ServiceLosesAndDuplicatesNothingUnderBrokerFaults) {
   CatchUp(milliseconds(60'000));
   ASSERT_EQ(AppliedTotal(), static_cast<uint64_t>(sent_)) << "no progress before any fault";
 
-  std::vector<std::string> readiness_while_down;
+  std::vector<std::string> readiness;
   for (int round = 0; round < kRounds; ++round) {
     // 1. Every broker down while the engine keeps stepping, then up.
     ProduceBurst();
+    ASSERT_EQ(engine_->NotReadyReason(), "") << "round " << round;
     for (int b = 1; b <= kBrokers; ++b) ASSERT_TRUE(broker_->SetBrokerDown(b).ok());
     ++faults_;
     std::string not_ready;
     StepFor(milliseconds(3'000), &not_ready);
-    readiness_while_down.push_back(not_ready.empty() ? "ready" : not_ready);
+    EXPECT_EQ(not_ready, "every Kafka broker is down") << "round " << round;
+    EXPECT_EQ(engine_->NotReadyReason(), "every Kafka broker is down") << "round " << round;
     for (int b = 1; b <= kBrokers; ++b) ASSERT_TRUE(broker_->SetBrokerUp(b).ok());
+    const milliseconds back = StepUntilReady(milliseconds(20'000));
+    EXPECT_EQ(engine_->NotReadyReason(), "") << "round " << round;
+    readiness.push_back(fmt::format("'{}' while down, ready {} ms after the brokers came back",
+                                    not_ready, back.count()));
     CatchUp(milliseconds(60'000));
-    EXPECT_EQ(AppliedTotal(), static_cast<uint64_t>(sent_)) << "after brokers down, round "
-                                                            << round;
+    EXPECT_EQ(AppliedTotal(), static_cast<uint64_t>(sent_))
+        << "after brokers down, round " << round;
 
     // 2. Every samples partition's leader moves to the next broker.
     ProduceBurst();
     for (int p = 0; p < kPartitions; ++p) {
-      ASSERT_TRUE(broker_->MovePartitionLeader("anml.samples", p, 1 + (p + round + 1) % kBrokers)
-                      .ok());
+      ASSERT_TRUE(
+          broker_->MovePartitionLeader("anml.samples", p, 1 + (p + round + 1) % kBrokers).ok());
       ++faults_;
     }
     CatchUp(milliseconds(60'000));
-    EXPECT_EQ(AppliedTotal(), static_cast<uint64_t>(sent_)) << "after leader moves, round "
-                                                            << round;
+    EXPECT_EQ(AppliedTotal(), static_cast<uint64_t>(sent_))
+        << "after leader moves, round " << round;
 
     // 3. The next Fetch requests fail with a retryable error.
     ASSERT_TRUE(
@@ -161,20 +177,19 @@ TEST_F(BrokerFaultTest, ServiceLosesAndDuplicatesNothingUnderBrokerFaults) {
     faults_ += 5;
     ProduceBurst();
     CatchUp(milliseconds(60'000));
-    EXPECT_EQ(AppliedTotal(), static_cast<uint64_t>(sent_)) << "after fetch errors, round "
-                                                            << round;
+    EXPECT_EQ(AppliedTotal(), static_cast<uint64_t>(sent_))
+        << "after fetch errors, round " << round;
   }
 
   for (const auto& [id, count] : produced_) {
     SCOPED_TRACE(id);
     EXPECT_EQ(Applied(id), count);
   }
-  std::printf("faults injected: %d (brokers down %d times, %d leader moves, %d fetch errors); "
-              "%d retryable step errors; samples produced %d, applied exactly once\n",
-              faults_, kRounds, kRounds * kPartitions, kRounds * 5, retryable_errors_, sent_);
-  for (const std::string& reason : readiness_while_down) {
-    std::printf("readiness while every broker was down: %s\n", reason.c_str());
-  }
+  std::printf(
+      "faults injected: %d (brokers down %d times, %d leader moves, %d fetch errors); "
+      "%d retryable step errors; samples produced %d, applied exactly once\n",
+      faults_, kRounds, kRounds * kPartitions, kRounds * 5, retryable_errors_, sent_);
+  for (const std::string& line : readiness) std::printf("readiness: %s\n", line.c_str());
 }
 
 TEST_F(BrokerFaultTest, FaultControlsRejectUnknownBrokers) {
