@@ -105,6 +105,7 @@ Status SamplesSource::Subscribe() {
 void SamplesSource::OnRebalance(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* self = static_cast<SamplesSource*>(opaque);
+  self->rebalanced_ = true;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     self->Assign(partitions);
   } else {
@@ -290,10 +291,28 @@ StatusOr<int64_t> SamplesSource::Lag() const {
   return lag;
 }
 
+// librdkafka 2.0.2 (Debian bookworm's) aborts the process when a
+// cooperative-sticky member is destroyed after joining its group and
+// before its first assignment: the sticky assignor's state is freed before
+// it exists (fixed in librdkafka 2.3.0). So a member serves its queue
+// until the first rebalance callback has run. One that never reached a broker
+// has no assignor state yet and needs no wait; the bound keeps a stuck
+// rebalance from holding up a shutdown for long.
+void SamplesSource::AwaitFirstRebalance() {
+  const auto limit = std::chrono::steady_clock::now() + kFirstRebalanceWait;
+  while (!rebalanced_ && !brokers_down_ && std::chrono::steady_clock::now() < limit) {
+    ssize_t count = rd_kafka_consume_batch_queue(queue_.get(), internal::TimeoutMs(kProbeTimeout),
+                                                 messages_.data(), messages_.size());
+    // Dropped unread: the offsets stored with the state do not cover them.
+    for (ssize_t i = 0; i < count; ++i) rd_kafka_message_destroy(messages_[static_cast<size_t>(i)]);
+  }
+}
+
 Status SamplesSource::Close() {
   if (closed_) return Status::Ok();
   closed_ = true;
   Status flushed = dead_letters_->Flush(kCloseFlushTimeout);
+  AwaitFirstRebalance();
   Status left = KafkaStatus(rd_kafka_consumer_close(consumer_.get()), "leaving the group");
   Log().info("samples source left group '{}' after {} valid records and {} dead letters",
              options_.group_id, records_valid_, dead_letters_->counters().total());

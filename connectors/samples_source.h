@@ -26,7 +26,12 @@
 // cooperative-sticky; eager strategies are handled too.
 // Limitations: the key must be the contributor id or empty (see
 // sample_codec.h); a record larger than RecordSchema::max_record_bytes is
-// dead-lettered as too_large without being parsed.
+// dead-lettered as too_large without being parsed. With librdkafka 2.0.2, a
+// cooperative-sticky member destroyed after joining and before its first
+// assignment aborts the process; Close() waits for that assignment, but
+// only up to kFirstRebalanceWait, so a join that takes longer (a group
+// waiting out a crashed member's 45 s default session) can still abort on
+// shutdown.
 #ifndef ANML_CONNECTORS_SAMPLES_SOURCE_H_
 #define ANML_CONNECTORS_SAMPLES_SOURCE_H_
 
@@ -146,8 +151,13 @@ class SamplesSource {
   static constexpr std::chrono::milliseconds kProbeInterval{1000};
   static constexpr std::chrono::milliseconds kProbeTimeout{200};
 
-  // Leaves the group after flushing dead letters. Idempotent.
+  // Leaves the group after flushing dead letters. Idempotent. A member
+  // that joined but has not had its first rebalance yet first waits for it,
+  // up to kFirstRebalanceWait (see the .cc for why); records fetched in
+  // that wait are dropped unread, to be read again from the stored offsets.
   Status Close();
+
+  static constexpr std::chrono::milliseconds kFirstRebalanceWait{15000};
 
   const DeadLetterCounters& dead_letter_counters() const { return dead_letters_->counters(); }
   uint64_t records_valid() const { return records_valid_; }
@@ -159,6 +169,7 @@ class SamplesSource {
                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   void ProbeBrokers();
+  void AwaitFirstRebalance();
   void Assign(rd_kafka_topic_partition_list_t* partitions);
   void Revoke(rd_kafka_topic_partition_list_t* partitions);
   Status HandleMessage(const rd_kafka_message_t& message, SampleBatch* batch);
@@ -172,6 +183,7 @@ class SamplesSource {
   Status rebalance_error_;
   Status fatal_error_;  // Set once by OnError; every later Poll() returns it.
   bool brokers_down_ = false;
+  bool rebalanced_ = false;  // A rebalance callback has run.
   std::chrono::steady_clock::time_point next_probe_;
   uint64_t records_valid_ = 0;
   bool closed_ = false;

@@ -6,6 +6,8 @@ seeded random moment (during start-up, mid-batch, mid-commit: wherever it
 is), and restarts it, CRASHES times while the producer keeps sending. Then
 stops the producer, lets a last `anml run` catch up and stop cleanly, and
 checks with `anml inspect --json`:
+- a SIGTERM while the engine is still starting up (joining the group a
+  killed member left behind) exits cleanly, three times;
 - the committed input offsets equal the broker's high watermarks (every
   acknowledged sample was consumed exactly up to the end);
 - each contributor's stored sample count (trained + held out) equals
@@ -29,6 +31,7 @@ import anml_processes as procs
 ANML = "build/anml"
 CRASHES = 15
 SEED = 9
+STARTUP_STOPS = 3
 CONTRIBUTORS = [f"lab-{i:02d}" for i in range(15)] + ["lab-ü"]
 RATE = 800  # Samples per second while the engine is being killed.
 
@@ -78,9 +81,6 @@ class CrashTest(unittest.TestCase):
         remaining = sum(watermarks.values()) - \
             sum(procs.committed_offsets(ANML, self.state).values())
         self.start_engine()
-        # SIGTERM only once assigned: librdkafka 2.0.2 aborts when a
-        # cooperative-sticky consumer is closed between joining and its
-        # first assignment (librdkafka issue 4312, fixed in 2.3.0).
         self.assertTrue(self.wait_until_consuming(90), self.engine.text()[-3000:])
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -114,6 +114,16 @@ class CrashTest(unittest.TestCase):
             progressed += now > committed
             committed = now
 
+        # A stop while joining: librdkafka 2.0.2 aborts if a cooperative-
+        # sticky member is destroyed between joining and its first
+        # assignment, so the samples source waits for that assignment.
+        for stop in range(STARTUP_STOPS):
+            self.start_engine()
+            time.sleep(rng.uniform(2.5, 7.0))
+            self.assertEqual(self.engine.terminate(), 0,
+                             f"SIGTERM during start-up {stop + 1}:\n" +
+                             self.engine.text()[-3000:])
+
         acknowledged = producer.stop()
         self.assertEqual(producer.failed, 0, "the producer saw delivery failures")
         watermarks = self.broker.watermarks()
@@ -127,6 +137,7 @@ class CrashTest(unittest.TestCase):
                 self.assertEqual(procs.stored_samples(ANML, self.state, contributor),
                                  producer.acknowledged[contributor])
         print(f"\ncrashes survived: {CRASHES} ({progressed} after committed progress); "
+              f"stops during start-up: {STARTUP_STOPS}, each exit 0; "
               f"samples produced: {acknowledged}, all counted exactly once", flush=True)
         self.assertGreater(progressed, CRASHES // 3, "too few kills landed under load")
 
