@@ -8,9 +8,15 @@
 // LRU list. A record evicted and later loaded again (Adopt) may get a
 // different slot: slots are only stable while a record is resident.
 //
+// The id index is an open-addressing hash table of 8-byte buckets (32 bits
+// of the id's hash and the slot number) with linear probing, at most 7/8
+// full; the id itself is kept once, in its slot. A lookup touches one
+// bucket run and the slot's id, and eviction frees no index node.
+//
 // Thread safety: none; the engine's thread owns the table.
 // Limitations: ids are kept as std::string, one heap allocation per
-// contributor for ids longer than the small-string buffer.
+// contributor for ids longer than the small-string buffer; the index
+// doubles, rehashing every entry, when it fills, and never shrinks.
 #ifndef ANML_ENGINE_CONTRIBUTOR_TABLE_H_
 #define ANML_ENGINE_CONTRIBUTOR_TABLE_H_
 
@@ -19,7 +25,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/contributor_stats.h"
@@ -74,7 +79,7 @@ class ContributorTable {
   uint32_t MoreRecentlyUsed(uint32_t slot) const { return slots_[slot].newer; }
 
   // Resident records.
-  size_t size() const { return index_.size(); }
+  size_t size() const { return count_; }
   // Approximate bytes held by resident records and their ids.
   size_t approximate_bytes() const { return bytes_; }
 
@@ -96,21 +101,23 @@ class ContributorTable {
     bool dirty = false;
   };
 
+  static constexpr size_t kNoBucket = ~size_t{0};
+
   uint32_t Insert(std::string_view id, ContributorStats stats);
   void Unlink(uint32_t slot);
   void LinkAsNewest(uint32_t slot);
   static size_t RecordBytes(const Slot& slot);
 
-  // Hashes strings and string_views alike, so Find() looks an id up
-  // without first copying it into a std::string.
-  struct IdHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
-  };
+  // The id index (see the class comment).
+  size_t FindBucket(std::string_view id, uint32_t hash) const;
+  void IndexInsert(uint32_t hash, uint32_t slot);
+  void IndexErase(size_t bucket);
+  void Rehash(size_t bucket_count);
 
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
-  std::unordered_map<std::string, uint32_t, IdHash, std::equal_to<>> index_;
+  std::vector<uint64_t> buckets_;  // Size 0 or a power of two.
+  size_t count_ = 0;               // Resident records, i.e. full buckets.
   std::vector<uint32_t> dirty_;
   uint32_t lru_head_ = kNoSlot;  // Most recently used.
   uint32_t lru_tail_ = kNoSlot;  // Least recently used.
