@@ -283,8 +283,12 @@ StatusOr<std::vector<std::optional<std::string>>> StateStore::MultiRead(
   std::vector<std::optional<std::string>> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
-    Status read = FromRocksDb(statuses[i], fmt::format("reading key {}", PrintableKey(keys[i])));
-    if (!read.ok()) return Where(read, family);
+    // The error context is formatted only for an error: this loop runs
+    // once per contributor loaded.
+    if (!statuses[i].ok()) {
+      return Where(FromRocksDb(statuses[i], fmt::format("reading key {}", PrintableKey(keys[i]))),
+                   family);
+    }
     out[i] = values[i].ToString();
   }
   return out;
@@ -370,8 +374,9 @@ Status StateStore::Commit(const CommitBatch& batch) {
 
 Status StateStore::Put(rocksdb::WriteBatch* out, int family, std::string_view key,
                        std::string_view value) const {
-  return Where(FromRocksDb(out->Put(handles_[static_cast<size_t>(family)], key, value),
-                           fmt::format("adding key {} to the commit", PrintableKey(key))),
+  rocksdb::Status put = out->Put(handles_[static_cast<size_t>(family)], key, value);
+  if (put.ok()) return Status::Ok();  // Runs per record committed: no formatting.
+  return Where(FromRocksDb(put, fmt::format("adding key {} to the commit", PrintableKey(key))),
                family);
 }
 
