@@ -35,10 +35,11 @@ std::optional<std::string_view> NonFiniteLiteral(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
+      if (c == '\\') {
+        ++i;  // Skips the escaped character.
+      } else if (c == '"') {
         in_string = false;
+      }
       continue;
     }
     if (c == '"') in_string = true;
