@@ -29,8 +29,8 @@
 // re-partitioned by key between members (see DESIGN.md section 6).
 // Readiness (/readyz) is not-ready while the state store is closed, before
 // the first successful poll, when polls have failed for 15 s, while every
-// Kafka broker is down (from librdkafka's report until a probe of the
-// samples topic is answered, see SamplesSource::brokers_reachable) and
+// Kafka broker is down (from librdkafka's report until a broker answers a
+// metadata probe, see SamplesSource::brokers_reachable) and
 // while no partition is assigned. A poll during an outage returns empty;
 // no sample is lost, and the stream resumes from the consumer's position.
 #ifndef ANML_SERVICE_ENGINE_SERVICE_H_
