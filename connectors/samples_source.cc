@@ -15,6 +15,9 @@ using internal::Log;
 
 // Bounds the close-time flush of dead letters.
 constexpr std::chrono::milliseconds kCloseFlushTimeout{10000};
+// How long each queue serve lasts while Close() waits for the first
+// rebalance.
+constexpr std::chrono::milliseconds kCloseWaitSlice{100};
 
 std::string Describe(const rd_kafka_topic_partition_list_t* partitions) {
   std::string text;
@@ -115,18 +118,9 @@ void SamplesSource::OnRebalance(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
 
 // librdkafka serves this callback from the consumer queue, i.e. inside
 // Poll(), on the caller's thread. It reports client-wide conditions; it
-// retries each by itself, except a fatal error.
-void SamplesSource::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+// retries each by itself, except a fatal error, which Poll() reports.
+void SamplesSource::OnError(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
   auto* self = static_cast<SamplesSource*>(opaque);
-  if (err == RD_KAFKA_RESP_ERR__FATAL) {
-    std::array<char, 512> fatal{};
-    rd_kafka_fatal_error(rk, fatal.data(), fatal.size());
-    if (self->fatal_error_.ok()) {
-      self->fatal_error_ =
-          FailedPrecondition(fmt::format("samples consumer failed: {}", fatal.data()));
-    }
-    return;
-  }
   if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
     if (!self->brokers_down_) {
       Log().warn("samples consumer: every broker is down ({}); probing every {} ms", reason,
@@ -193,7 +187,7 @@ Status SamplesSource::Poll(std::chrono::milliseconds timeout, SampleBatch* batch
   ssize_t count = rd_kafka_consume_batch_queue(queue_.get(), internal::TimeoutMs(timeout),
                                                messages_.data(), messages_.size());
   Status status = std::exchange(rebalance_error_, Status::Ok());
-  if (!fatal_error_.ok()) status = fatal_error_;
+  if (status.ok()) status = FatalError();
   if (brokers_down_ && std::chrono::steady_clock::now() >= next_probe_) ProbeBrokers();
   if (count < 0) {
     return KafkaStatus(rd_kafka_last_error(), "consuming a batch of samples");
@@ -205,16 +199,22 @@ Status SamplesSource::Poll(std::chrono::milliseconds timeout, SampleBatch* batch
   return status;
 }
 
+// librdkafka keeps a fatal error once raised; every later poll reports it.
+Status SamplesSource::FatalError() const {
+  std::array<char, 512> reason{};
+  if (rd_kafka_fatal_error(consumer_.get(), reason.data(), reason.size()) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::Ok();
+  }
+  return FailedPrecondition(fmt::format("samples consumer failed: {}", reason.data()));
+}
+
 Status SamplesSource::HandleMessage(const rd_kafka_message_t& message, SampleBatch* batch) {
   if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return Status::Ok();
-    std::array<char, 512> reason{};
-    if (rd_kafka_fatal_error(consumer_.get(), reason.data(), reason.size()) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return FailedPrecondition(fmt::format("samples consumer failed: {}", reason.data()));
-    }
-    // Other consumer errors are reports of conditions librdkafka retries by
-    // itself (a broker down, a leader moving); the stream goes on.
+    // Poll() has already checked for a fatal error; other consumer errors
+    // report conditions librdkafka retries by itself (a broker down, a
+    // leader moving), and the stream goes on.
     Log().debug("samples consumer: {}", rd_kafka_message_errstr(&message));
     return Status::Ok();
   }
@@ -301,7 +301,7 @@ StatusOr<int64_t> SamplesSource::Lag() const {
 void SamplesSource::AwaitFirstRebalance() {
   const auto limit = std::chrono::steady_clock::now() + kFirstRebalanceWait;
   while (!rebalanced_ && !brokers_down_ && std::chrono::steady_clock::now() < limit) {
-    ssize_t count = rd_kafka_consume_batch_queue(queue_.get(), internal::TimeoutMs(kProbeTimeout),
+    ssize_t count = rd_kafka_consume_batch_queue(queue_.get(), internal::TimeoutMs(kCloseWaitSlice),
                                                  messages_.data(), messages_.size());
     // Dropped unread: the offsets stored with the state do not cover them.
     for (ssize_t i = 0; i < count; ++i) rd_kafka_message_destroy(messages_[static_cast<size_t>(i)]);

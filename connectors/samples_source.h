@@ -170,6 +170,7 @@ class SamplesSource {
   static void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
   void ProbeBrokers();
   void AwaitFirstRebalance();
+  Status FatalError() const;
   void Assign(rd_kafka_topic_partition_list_t* partitions);
   void Revoke(rd_kafka_topic_partition_list_t* partitions);
   Status HandleMessage(const rd_kafka_message_t& message, SampleBatch* batch);
@@ -181,7 +182,6 @@ class SamplesSource {
   internal::QueuePtr queue_;
   std::vector<rd_kafka_message_t*> messages_;
   Status rebalance_error_;
-  Status fatal_error_;  // Set once by OnError; every later Poll() returns it.
   bool brokers_down_ = false;
   bool rebalanced_ = false;  // A rebalance callback has run.
   std::chrono::steady_clock::time_point next_probe_;
