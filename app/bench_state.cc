@@ -51,8 +51,10 @@ struct BenchOptions {
   int batch = 1000;
   int batches = 1000;
   int sync_batches = 200;
-  size_t cache_mb = 64;
-  size_t block_cache_mb = 64;
+  // With the memtables, 192 MiB of budgets; most of it holds decoded
+  // records, since contributor lookups do not fill the block cache.
+  size_t cache_mb = 96;
+  size_t block_cache_mb = 32;
   size_t write_buffer_mb = 32;
   int dimension = 16;
   // With hot_share > 0, that share of updates goes to the first

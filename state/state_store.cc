@@ -190,11 +190,24 @@ Status StateStore::Where(const Status& status, int family) const {
       fmt::format("state store '{}', column family '{}'", options_.path, FamilyName(family)));
 }
 
+// Contributor records are read without adding their data blocks to the
+// block cache: the ContributorCache above keeps the decoded records the
+// engine uses, so caching their raw blocks as well would hold each hot
+// record twice. The block cache then keeps what every lookup needs, the
+// pinned indexes and bloom filters, and the small column families.
+// Measured with `anml bench state` (1,000,000 contributors, uniform
+// updates): lookups of evicted records got faster, not slower.
+rocksdb::ReadOptions StateStore::ReadOptionsFor(int family) {
+  rocksdb::ReadOptions options;
+  options.fill_cache = family != internal::kContributorsFamily;
+  return options;
+}
+
 StatusOr<std::optional<std::string>> StateStore::Get(int family, std::string_view key) {
   if (!db_) return FailedPrecondition(fmt::format("state store '{}' is closed", options_.path));
   std::string value;
   const rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), handles_[static_cast<size_t>(family)], key, &value);
+      db_->Get(ReadOptionsFor(family), handles_[static_cast<size_t>(family)], key, &value);
   if (status.IsNotFound()) return std::optional<std::string>();
   if (!status.ok()) {
     return Where(FromRocksDb(status, fmt::format("reading key {}", PrintableKey(key))), family);
@@ -278,7 +291,7 @@ StatusOr<std::vector<std::optional<std::string>>> StateStore::MultiRead(
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), handles_[static_cast<size_t>(family)], slices.size(),
+  db_->MultiGet(ReadOptionsFor(family), handles_[static_cast<size_t>(family)], slices.size(),
                 slices.data(), values.data(), statuses.data());
   std::vector<std::optional<std::string>> out(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {

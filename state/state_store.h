@@ -66,6 +66,7 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+struct ReadOptions;
 class Statistics;
 class WriteBatch;
 }  // namespace rocksdb
@@ -81,9 +82,12 @@ struct StoreOptions {
   bool read_only = false;
   // fsync the write-ahead log at every commit (survives power loss).
   bool sync = false;
-  // RocksDB's block cache for all column families (decompressed blocks,
-  // indexes and bloom filters).
-  size_t block_cache_bytes = size_t{64} << 20;
+  // RocksDB's block cache for all column families: the pinned indexes and
+  // bloom filters of the contributor families (about 9 MiB per 1,000,000
+  // stored contributors, kept even when larger than this) and the blocks
+  // of the other families. Contributor records are cached decoded, by the
+  // ContributorCache, not here.
+  size_t block_cache_bytes = size_t{32} << 20;
   // Memtable size of the contributor column families; RocksDB keeps up to
   // two per family before stalling writes.
   size_t write_buffer_bytes = size_t{32} << 20;
@@ -215,6 +219,7 @@ class StateStore {
              std::vector<rocksdb::ColumnFamilyHandle*> handles,
              std::shared_ptr<rocksdb::Statistics> statistics);
 
+  static rocksdb::ReadOptions ReadOptionsFor(int family);
   Status CheckLayout(bool is_new);
   Status CheckWritable() const;
   Status LoadModelVersions();

@@ -52,10 +52,17 @@ rocksdb::ColumnFamilyOptions MakeFamilyOptions(std::shared_ptr<rocksdb::Cache> c
                                                bool per_contributor) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = std::move(cache);
-  // Index and filter blocks live in the block cache, so its capacity bounds
-  // them too and memory stays within the configured size.
+  // Index and filter blocks live in the block cache, so its usage shows
+  // them.
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (per_contributor) {
+    // Contributor lookups do not cache data blocks (see StateStore), so
+    // nothing would bring an evicted index or filter back: they are pinned
+    // for every file instead, about 9 MiB per 1,000,000 stored contributors
+    // (measured with `anml bench state`), held even past the cache's size.
+    table.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kAll;
+  }
   table.format_version = 5;
   if (point_lookups) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));

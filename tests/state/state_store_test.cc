@@ -124,6 +124,42 @@ TEST_F(StateStoreTest, LoadManyAnswersEachIdInOrder) {
   EXPECT_EQ(store->Stats().loads_found_total, 1u);
 }
 
+// The ContributorCache keeps decoded records, so reading a contributor
+// must not also keep its raw block; metadata reads still fill the cache,
+// which shows the usage figure does move when blocks are added.
+TEST_F(StateStoreTest, ContributorLoadsLeaveDataBlocksOutOfTheBlockCache) {
+  constexpr int kContributors = 2000;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kContributors; ++i) ids.push_back("contributor-" + std::to_string(i));
+  {
+    auto store = OpenOrDie(Options());
+    ASSERT_NE(store, nullptr);
+    const ContributorStats record = Record(1);
+    CommitBatch batch;
+    for (const std::string& id : ids) {
+      batch.contributors.push_back({id, &record, std::nullopt});
+      batch.metadata.emplace_back(id, ContributorMetadata{engine::Verification::kVerified, 0.9});
+    }
+    ASSERT_TRUE(store->Commit(batch).ok());
+    ASSERT_TRUE(store->Close().ok());  // Flushes: reads now go to table files.
+  }
+  auto store = OpenOrDie(Options());
+  ASSERT_NE(store, nullptr);
+  const uint64_t at_open = store->Stats().block_cache_usage_bytes;
+
+  const std::vector<std::string_view> views(ids.begin(), ids.end());
+  auto loaded = store->LoadMany(views);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(store->Stats().loads_found_total, static_cast<uint64_t>(kContributors));
+  ASSERT_TRUE(store->Load(ids.back())->has_value());
+  EXPECT_EQ(store->Stats().block_cache_usage_bytes, at_open);
+
+  auto metadata = store->LoadMetadataMany(views);
+  ASSERT_TRUE(metadata.ok()) << metadata.status().ToString();
+  ASSERT_TRUE((*metadata)[0].has_value());
+  EXPECT_GT(store->Stats().block_cache_usage_bytes, at_open);
+}
+
 TEST_F(StateStoreTest, MetadataAndWeightsAreStoredBesideRecords) {
   auto store = OpenOrDie(Options());
   ASSERT_NE(store, nullptr);
