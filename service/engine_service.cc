@@ -387,11 +387,14 @@ void EngineService::ObserveDeadLetters() {
 
 void EngineService::ObserveMetrics() {
   ObserveDeadLetters();
-  state::StoreStats stats = store_->Stats();
+  const state::StoreStats stats = store_->Stats();
+  const state::CacheStats cache = cache_->stats();
   // SST files plus memtables: live SST data alone reads 0 until the first
-  // flush, which a small or young store may never reach.
+  // flush, which a small or young store may never reach. The hit ratio is
+  // the contributor cache's: contributor records are cached there, decoded,
+  // and never in RocksDB's block cache.
   metrics_.ObserveState(static_cast<double>(stats.sst_files_bytes + stats.memtable_bytes),
-                        stats.block_cache_hits_total, stats.block_cache_misses_total);
+                        cache.hits_total, cache.misses_total);
   metrics_.ObservePipeline(*pipeline_, model_version_);
   if (auto lag = samples_->Lag(); lag.ok()) metrics_.consumer_lag().Set(static_cast<double>(*lag));
   metrics_.ready().Set(NotReadyReason().empty() ? 1 : 0);

@@ -71,10 +71,12 @@ ServiceMetrics::ServiceMetrics(pm::Registry& r)
                           "Samples not yet consumed, summed over assigned partitions")),
       state_size_(Gauge(r, "anml_state_size_bytes",
                         "Size of the RocksDB state: SST files plus memtables")),
-      cache_hits_(CounterFamily(r, "anml_state_cache_hits_total", "RocksDB block cache hits")
+      cache_hits_(CounterFamily(r, "anml_state_cache_hits_total",
+                                "Contributor lookups answered by resident records")
                       .Add({})),
       cache_misses_(CounterFamily(r, "anml_state_cache_misses_total",
-                                  "RocksDB block cache misses").Add({})),
+                                  "Contributor lookups that read the RocksDB state store")
+                        .Add({})),
       ready_(Gauge(r, "anml_ready", "1 when the engine can make progress, else 0")),
       model_version_(Gauge(r, "anml_model_version", "Version of the newest committed model")),
       watermark_(Gauge(r, "anml_watermark_seconds",

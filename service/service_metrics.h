@@ -50,7 +50,7 @@ class ServiceMetrics {
   prometheus::Gauge& consumer_lag() { return consumer_lag_; }
   prometheus::Gauge& ready() { return ready_; }
 
-  // Records the state store's live size and its block cache's running hit
+  // Records the state store's size and the contributor cache's running hit
   // and miss counts (the counters advance by the difference).
   void ObserveState(double size_bytes, uint64_t cache_hits, uint64_t cache_misses);
 

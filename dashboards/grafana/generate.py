@@ -347,11 +347,10 @@ def contributors():
 def state():
   d = Dashboard("anml-state", "anml / State",
                 "The RocksDB state store: size, commit latency and results, "
-                "block cache.")
-  d.timeseries("RocksDB live data size", "Estimated live data size of the "
-               "RocksDB state (anml_state_size_bytes). RocksDB estimates it "
-               "from its SST files, so it reads 0 until the first memtable "
-               "flush.",
+                "contributor cache.")
+  d.timeseries("RocksDB state size", "Size of the RocksDB state "
+               "(anml_state_size_bytes): its SST files plus its memtables, "
+               "so superseded versions count until compaction drops them.",
                targets((f"max by (instance) (anml_state_size_bytes{sel()})",
                         "{{instance}}")), "bytes")
   d.timeseries("Commits by result", "State-store commits per second by "
@@ -373,18 +372,17 @@ def state():
                                             "mode": "scheme"},
                     "legend": {"show": True}})
   heatmap["fieldConfig"]["defaults"] = {"unit": "s"}
-  d.timeseries("Block cache hit ratio", "Share of RocksDB block cache "
-               "lookups that hit. Empty while there are no lookups: reads "
-               "served by the contributor cache or the memtable never reach "
-               "the block cache.",
+  d.timeseries("Contributor cache hit ratio", "Share of contributor "
+               "lookups answered by records already in memory; the rest "
+               "read the RocksDB store. Empty while no samples arrive.",
                targets((f"sum(rate(anml_state_cache_hits_total{sel()}"
                         f"[{RATE}])) / (sum(rate(anml_state_cache_hits_total"
                         f"{sel()}[{RATE}])) + sum(rate("
                         f"anml_state_cache_misses_total{sel()}[{RATE}])))",
                         "hit ratio")), "percentunit",
                field={"min": 0, "max": 1})
-  d.timeseries("Block cache lookups", "RocksDB block cache hits and misses "
-               "per second.",
+  d.timeseries("Contributor lookups", "Contributor lookups per second: "
+               "hits found the record in memory, misses read the store.",
                targets((f"sum(rate(anml_state_cache_hits_total{sel()}"
                         f"[{RATE}]))", "hits"),
                        (f"sum(rate(anml_state_cache_misses_total{sel()}"
