@@ -55,7 +55,7 @@ struct BenchOptions {
   // records, since contributor lookups do not fill the block cache.
   size_t cache_mb = 96;
   size_t block_cache_mb = 32;
-  size_t write_buffer_mb = 32;
+  size_t write_buffer_mb = state::StoreOptions().write_buffer_bytes >> 20;
   int dimension = 16;
   // With hot_share > 0, that share of updates goes to the first
   // hot_contributors ids (a skewed stream); the rest are uniform.

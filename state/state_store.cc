@@ -220,8 +220,12 @@ StatusOr<std::optional<std::string>> StateStore::Get(int family, std::string_vie
 Status StateStore::Scan(
     int family, const std::function<Status(std::string_view, std::string_view, bool*)>& fn) {
   if (!db_) return FailedPrecondition(fmt::format("state store '{}' is closed", options_.path));
+  rocksdb::ReadOptions options = ReadOptionsFor(family);
+  // The contributor families hash their memtables by id (see
+  // rocksdb_options.cc): without total order a scan could skip records.
+  options.total_order_seek = true;
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), handles_[static_cast<size_t>(family)]));
+      db_->NewIterator(options, handles_[static_cast<size_t>(family)]));
   bool more = true;
   for (it->SeekToFirst(); more && it->Valid(); it->Next()) {
     Status status = fn(it->key().ToStringView(), it->value().ToStringView(), &more);

@@ -89,8 +89,9 @@ struct StoreOptions {
   // ContributorCache, not here.
   size_t block_cache_bytes = size_t{32} << 20;
   // Memtable size of the contributor column families; RocksDB keeps up to
-  // two per family before stalling writes.
-  size_t write_buffer_bytes = size_t{32} << 20;
+  // two per family before stalling writes, and a flush builds a sorted copy
+  // of the memtable it writes, outside the memtable budget below.
+  size_t write_buffer_bytes = size_t{16} << 20;
   // All memtables together; past it RocksDB flushes the largest. With the
   // block cache this bounds RocksDB's memory apart from small overheads.
   size_t memtable_budget_bytes = size_t{64} << 20;
