@@ -1,6 +1,6 @@
 #include "state/contributor_cache.h"
 
-#include <unordered_set>
+#include <algorithm>
 
 namespace anml::state {
 
@@ -8,18 +8,20 @@ ContributorCache::ContributorCache(StateStore* store, ResidentContributors* resi
                                    size_t max_bytes)
     : store_(store), residents_(residents), max_bytes_(max_bytes) {}
 
+// The distinct ids of `ids` that are not resident, in id order. Only the
+// misses are deduplicated: a batch's ids are mostly resident or mostly
+// distinct, and sorting the misses is cheaper than hashing every id. A
+// repeat of a missing id counts as a hit, since the one load serves it, so
+// hits plus misses is the number of ids looked up.
 std::vector<std::string_view> ContributorCache::Missing(std::span<const std::string_view> ids) {
   const engine::ContributorTable& table = residents_->table();
-  std::unordered_set<std::string_view> seen;
   std::vector<std::string_view> missing;
   for (std::string_view id : ids) {
-    if (!seen.insert(id).second) continue;
-    if (table.Find(id)) {
-      ++counters_.hits_total;
-    } else {
-      missing.push_back(id);
-    }
+    if (!table.Find(id)) missing.push_back(id);
   }
+  std::sort(missing.begin(), missing.end());
+  missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+  counters_.hits_total += ids.size() - missing.size();
   counters_.misses_total += missing.size();
   return missing;
 }

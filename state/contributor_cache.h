@@ -87,8 +87,11 @@ class TableResidents final : public ResidentContributors {
 };
 
 struct CacheStats {
-  uint64_t hits_total = 0;    // Ids already resident at EnsureResident.
-  uint64_t misses_total = 0;  // Ids looked up in the store.
+  // Every id passed to EnsureResident is one hit or one miss: a miss is a
+  // distinct id of the call that was not resident and was looked up in the
+  // store; the rest (resident ids, repeats of a missing id) are hits.
+  uint64_t hits_total = 0;
+  uint64_t misses_total = 0;
   uint64_t loads_total = 0;   // Misses that found a stored record.
   uint64_t evictions_total = 0;
   uint64_t commits_total = 0;
