@@ -400,18 +400,9 @@ Status StateStore::Put(rocksdb::WriteBatch* out, int family, std::string_view ke
 }
 
 Status StateStore::AddContributors(const CommitBatch& batch, rocksdb::WriteBatch* out) const {
-  // Adding keys in order lets RocksDB's memtable insert each key next to the
-  // previous one instead of searching the skip list from the top: with
-  // random contributor ids that search is most of the commit's cost.
-  std::vector<const CommitBatch::Contributor*> sorted;
-  sorted.reserve(batch.contributors.size());
+  // Order does not matter: the contributor families' memtables are hash
+  // indexed (see rocksdb_options.cc), so a sorted batch inserts no faster.
   for (const CommitBatch::Contributor& contributor : batch.contributors) {
-    sorted.push_back(&contributor);
-  }
-  std::sort(sorted.begin(), sorted.end(),
-            [](const auto* a, const auto* b) { return a->id < b->id; });
-  for (const CommitBatch::Contributor* entry : sorted) {
-    const CommitBatch::Contributor& contributor = *entry;
     ANML_RETURN_IF_ERROR(CheckId(contributor.id));
     if (contributor.stats == nullptr) {
       return InvalidArgument(
