@@ -4,16 +4,28 @@
 // The run, in one fresh store directory:
 //   1. populate: --contributors records are created in batches of --batch,
 //      each batch committed as one step (records + offsets);
-//   2. update: --batches batches of --batch updates to contributors drawn
+//   2. uniform: --batches batches of --batch updates to contributors drawn
 //      uniformly from the population, through the ContributorCache: load
 //      misses from RocksDB, update the records, commit one batch each, evict
-//      down to --cache-mb. The headline rate is this phase's;
-//   3. reopen: close (flushing memtables), then time Open() + Recover();
-//   4. sync: --sync-batches more update batches with an fsync per commit.
-// Resident memory (VmRSS) is read after phase 2 and set against the cache
-// budget plus RocksDB's block cache and memtables. An "update" is what the
-// engine does to a record per sample: decay-free accumulation into the
-// gradient sum and counters, so the numbers isolate the store.
+//      down to --cache-mb. The headline rate is this phase's: every
+//      contributor is equally likely, so the cache holds only its share of
+//      the population and most updates load a record;
+//   3. zipf: as many batches again with contributors drawn by popularity
+//      rank from a Zipf distribution of exponent --zipf (0.99 by default,
+//      the skew of the YCSB benchmark's streams), the ranks scattered over
+//      the id space; a few contributors send most samples, as in most
+//      real streams;
+//   4. reopen: close (flushing memtables), then time Open() + Recover();
+//   5. sync: --sync-batches more uniform batches with an fsync per commit.
+// Resident memory (VmRSS) is read after each update phase and the larger
+// is set against the cache budget plus RocksDB's block cache and
+// memtables. Each update phase also reports the CPU time of the engine's
+// thread and of RocksDB's flush and compaction threads per update: with
+// two cores, their sum bounds the rate. An "update" is what the engine does
+// to a record per sample: decay-free accumulation into the gradient sum and
+// counters, so the numbers isolate the store.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,7 +33,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <numeric>
 #include <random>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +46,7 @@
 
 #include "app/commands.h"
 #include "engine/sample.h"
+#include "simulation/zipf_ranks.h"
 #include "state/contributor_cache.h"
 #include "state/state_store.h"
 
@@ -57,13 +72,24 @@ struct BenchOptions {
   size_t block_cache_mb = 32;
   size_t write_buffer_mb = state::StoreOptions().write_buffer_bytes >> 20;
   int dimension = 16;
-  // With hot_share > 0, that share of updates goes to the first
-  // hot_contributors ids (a skewed stream); the rest are uniform.
-  double hot_share = 0.0;
-  uint64_t hot_contributors = 100'000;
+  // Exponent of the skewed phase's Zipf distribution; 0 skips the phase.
+  double zipf = 0.99;
   uint64_t seed = 1;
   bool keep = false;
   bool json = false;
+};
+
+// CPU seconds this process spent, by kind of thread.
+struct ThreadCpu {
+  double engine = 0;      // The thread that runs the benchmark.
+  double flush = 0;       // RocksDB's flush pool ("rocksdb:high").
+  double compaction = 0;  // RocksDB's compaction pool ("rocksdb:low").
+  double other = 0;
+
+  ThreadCpu operator-(const ThreadCpu& before) const {
+    return {engine - before.engine, flush - before.flush, compaction - before.compaction,
+            other - before.other};
+  }
 };
 
 struct PhaseResult {
@@ -72,11 +98,18 @@ struct PhaseResult {
   double seconds = 0;
   double load_seconds = 0;    // In EnsureResident (lookups of misses).
   double commit_seconds = 0;  // In Commit (encode, write batch, evict).
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;  // Records looked up in the store.
+  ThreadCpu cpu;
   double rate() const { return seconds > 0 ? static_cast<double>(updates) / seconds : 0; }
+  double hit_ratio() const {
+    const uint64_t lookups = cache_hits + cache_misses;
+    return lookups > 0 ? static_cast<double>(cache_hits) / static_cast<double>(lookups) : 0;
+  }
 };
 
 struct BenchResult {
-  PhaseResult populate, update, sync;
+  PhaseResult populate, uniform, zipf, sync;
   double reopen_seconds = 0;
   uint64_t rss_bytes = 0, rss_before_bytes = 0;
   state::CacheStats cache;
@@ -95,6 +128,46 @@ uint64_t ResidentBytes() {
     if (line.rfind("VmRSS:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
   }
   return 0;
+}
+
+// User plus system CPU seconds of one thread, from its /proc stat line, or
+// 0 when it cannot be read. utime and stime are the 12th and 13th fields
+// after the parenthesised thread name, which may itself hold spaces.
+double TaskCpuSeconds(const std::filesystem::path& task) {
+  constexpr int kFieldsBeforeUtime = 11;
+  std::string line;
+  std::getline(std::ifstream(task / "stat"), line);
+  const size_t name_end = line.rfind(')');
+  if (name_end == std::string::npos) return 0;
+  std::istringstream fields(line.substr(name_end + 1));
+  std::string skipped;
+  for (int i = 0; i < kFieldsBeforeUtime; ++i) fields >> skipped;
+  unsigned long long user = 0, system = 0;
+  fields >> user >> system;
+  return static_cast<double>(user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The CPU time of every thread of this process, by the name RocksDB gives
+// its pools; all zero where /proc is unavailable.
+ThreadCpu ReadThreadCpu() {
+  ThreadCpu cpu;
+  const std::string self = std::to_string(getpid());
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", error)) {
+    std::string name;
+    std::getline(std::ifstream(task.path() / "comm"), name);
+    const double seconds = TaskCpuSeconds(task.path());
+    if (task.path().filename() == self) {
+      cpu.engine += seconds;
+    } else if (name == "rocksdb:high") {
+      cpu.flush += seconds;
+    } else if (name == "rocksdb:low") {
+      cpu.compaction += seconds;
+    } else {
+      cpu.other += seconds;
+    }
+  }
+  return cpu;
 }
 
 std::string ContributorId(uint64_t index) { return fmt::format("contributor-{:07}", index); }
@@ -164,6 +237,8 @@ StatusOr<PhaseResult> RunPhase(Engine& engine, const BenchOptions& options, uint
                                NextId next_id, int64_t* offset) {
   std::vector<std::string> ids(static_cast<size_t>(options.batch));
   PhaseResult result;
+  const state::CacheStats cache_before = engine.cache.stats();
+  const ThreadCpu cpu_before = ReadThreadCpu();
   const Clock::time_point start = Clock::now();
   for (uint64_t b = 0; b < batches; ++b) {
     for (std::string& id : ids) id = next_id();
@@ -173,6 +248,10 @@ StatusOr<PhaseResult> RunPhase(Engine& engine, const BenchOptions& options, uint
     ++result.commits;
   }
   result.seconds = Seconds(start);
+  result.cpu = ReadThreadCpu() - cpu_before;
+  const state::CacheStats cache_after = engine.cache.stats();
+  result.cache_hits = cache_after.hits_total - cache_before.hits_total;
+  result.cache_misses = cache_after.misses_total - cache_before.misses_total;
   return result;
 }
 
@@ -183,19 +262,38 @@ StatusOr<PhaseResult> Populate(Engine& engine, const BenchOptions& options, int6
       engine, options, batches, [&next] { return ContributorId(next++); }, offset);
 }
 
-StatusOr<PhaseResult> RandomUpdates(Engine& engine, const BenchOptions& options, int batches,
-                                    uint64_t seed, int64_t* offset) {
+StatusOr<PhaseResult> UniformUpdates(Engine& engine, const BenchOptions& options, int batches,
+                                     uint64_t seed, int64_t* offset) {
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<uint64_t> any(0, options.contributors - 1);
-  std::uniform_int_distribution<uint64_t> hot(
-      0, std::min(options.hot_contributors, options.contributors) - 1);
-  std::bernoulli_distribution is_hot(options.hot_share);
   return RunPhase(
-      engine, options, static_cast<uint64_t>(batches),
-      [&] { return ContributorId(is_hot(rng) ? hot(rng) : any(rng)); }, offset);
+      engine, options, static_cast<uint64_t>(batches), [&] { return ContributorId(any(rng)); },
+      offset);
 }
 
-// Phases 1 and 2, keeping the store open to read memory and statistics.
+// A multiplier coprime with n, so that rank -> rank * m mod n is a
+// bijection that scatters the popular ranks over the whole id space (and
+// so over the store's files) instead of packing them at its start.
+uint64_t Scatter(uint64_t n) {
+  uint64_t m = 0x9e3779b97f4a7c15ull % n;
+  while (std::gcd(m, n) != 1) ++m;
+  return m;
+}
+
+StatusOr<PhaseResult> ZipfUpdates(Engine& engine, const BenchOptions& options, uint64_t seed,
+                                  int64_t* offset) {
+  std::mt19937_64 rng(seed);
+  const simulation::ZipfRanks ranks(options.contributors, options.zipf);
+  const uint64_t n = options.contributors;
+  // The product of two numbers below n needs 128 bits when n passes 2^32.
+  __extension__ using Wide = unsigned __int128;
+  const Wide m = Scatter(n);
+  return RunPhase(
+      engine, options, static_cast<uint64_t>(options.batches),
+      [&] { return ContributorId(static_cast<uint64_t>((m * ranks(rng)) % n)); }, offset);
+}
+
+// Phases 1 to 3, keeping the store open to read memory and statistics.
 Status MeasureUpdates(const BenchOptions& options, BenchResult* result, int64_t* offset) {
   result->rss_before_bytes = ResidentBytes();
   auto store = OpenStore(options, /*sync=*/false);
@@ -207,10 +305,16 @@ Status MeasureUpdates(const BenchOptions& options, BenchResult* result, int64_t*
   if (!populate.ok()) return populate.status();
   result->populate = *populate;
 
-  auto update = RandomUpdates(engine, options, options.batches, options.seed, offset);
-  if (!update.ok()) return update.status();
-  result->update = *update;
+  auto uniform = UniformUpdates(engine, options, options.batches, options.seed, offset);
+  if (!uniform.ok()) return uniform.status();
+  result->uniform = *uniform;
   result->rss_bytes = ResidentBytes();
+  if (options.zipf > 0) {
+    auto zipf = ZipfUpdates(engine, options, options.seed + 2, offset);
+    if (!zipf.ok()) return zipf.status();
+    result->zipf = *zipf;
+    result->rss_bytes = std::max(result->rss_bytes, ResidentBytes());
+  }
   result->store = (*store)->Stats();
   result->cache = engine.cache.stats();
   return (*store)->Close();
@@ -230,7 +334,7 @@ Status MeasureSync(const BenchOptions& options, BenchResult* result, int64_t* of
   auto store = OpenStore(options, /*sync=*/true);
   if (!store.ok()) return store.status();
   Engine engine(store->get(), options);
-  auto sync = RandomUpdates(engine, options, options.sync_batches, options.seed + 1, offset);
+  auto sync = UniformUpdates(engine, options, options.sync_batches, options.seed + 1, offset);
   if (!sync.ok()) return sync.status();
   result->sync = *sync;
   return (*store)->Close();
@@ -243,12 +347,25 @@ Status RunBench(const BenchOptions& options, BenchResult* result) {
   return MeasureSync(options, result, &offset);
 }
 
+// CPU microseconds per update of each kind of thread.
+nlohmann::json CpuJson(const PhaseResult& phase) {
+  const double per_update = phase.updates > 0 ? 1e6 / static_cast<double>(phase.updates) : 0;
+  return {{"engine", phase.cpu.engine * per_update},
+          {"flush", phase.cpu.flush * per_update},
+          {"compaction", phase.cpu.compaction * per_update},
+          {"other", phase.cpu.other * per_update}};
+}
+
 nlohmann::json PhaseJson(const PhaseResult& phase) {
   return {{"updates", phase.updates},
           {"commits", phase.commits},
           {"seconds", phase.seconds},
           {"load_seconds", phase.load_seconds},
           {"commit_seconds", phase.commit_seconds},
+          {"cache_hits", phase.cache_hits},
+          {"cache_misses", phase.cache_misses},
+          {"cache_hit_ratio", phase.hit_ratio()},
+          {"cpu_microseconds_per_update", CpuJson(phase)},
           {"updates_per_second", phase.rate()}};
 }
 
@@ -256,12 +373,12 @@ nlohmann::json ResultJson(const BenchOptions& options, const BenchResult& result
   return {{"benchmark", "state"},
           {"contributors", options.contributors},
           {"batch", options.batch},
-          {"hot_share", options.hot_share},
-          {"hot_contributors", options.hot_contributors},
+          {"zipf_exponent", options.zipf},
           {"cache_budget_bytes", options.cache_mb * kMiB},
           {"block_cache_bytes", options.block_cache_mb * kMiB},
           {"populate", PhaseJson(result.populate)},
-          {"update", PhaseJson(result.update)},
+          {"update", PhaseJson(result.uniform)},
+          {"update_zipf", options.zipf > 0 ? PhaseJson(result.zipf) : nlohmann::json()},
           {"update_sync", PhaseJson(result.sync)},
           {"reopen_seconds", result.reopen_seconds},
           {"rss_bytes", result.rss_bytes},
@@ -280,26 +397,38 @@ nlohmann::json ResultJson(const BenchOptions& options, const BenchResult& result
 
 void PrintPhase(std::string_view name, const PhaseResult& phase) {
   std::printf(
-      "%-28s %10.0f updates/s  (%llu updates, %llu commits, %.2f s: loads %.2f s, "
-      "commits %.2f s)\n",
+      "%-30s %10.0f updates/s  (%llu updates, %llu commits, %.2f s: loads %.2f s, "
+      "commits %.2f s; cache hits %.1f%%)\n",
       std::string(name).c_str(), phase.rate(), static_cast<unsigned long long>(phase.updates),
       static_cast<unsigned long long>(phase.commits), phase.seconds, phase.load_seconds,
-      phase.commit_seconds);
+      phase.commit_seconds, 100 * phase.hit_ratio());
+}
+
+void PrintCpu(std::string_view name, const PhaseResult& phase) {
+  if (phase.updates == 0) return;
+  const double per_update = 1e6 / static_cast<double>(phase.updates);
+  const ThreadCpu& cpu = phase.cpu;
+  std::printf(
+      "  CPU per update, %s: engine thread %.2f us, RocksDB flush %.2f us, compaction "
+      "%.2f us, other %.2f us\n",
+      std::string(name).c_str(), cpu.engine * per_update, cpu.flush * per_update,
+      cpu.compaction * per_update, cpu.other * per_update);
 }
 
 void PrintText(const BenchOptions& options, const BenchResult& result) {
   std::printf(
       "state store: %llu contributors, batches of %d, cache budget %zu MiB, "
-      "block cache %zu MiB, updates %s\n",
+      "block cache %zu MiB\n",
       static_cast<unsigned long long>(options.contributors), options.batch, options.cache_mb,
-      options.block_cache_mb,
-      options.hot_share > 0 ? fmt::format("{:.0f}% to {} hot contributors", 100 * options.hot_share,
-                                          options.hot_contributors)
-                                  .c_str()
-                            : "uniform");
+      options.block_cache_mb);
   PrintPhase("populate (new records)", result.populate);
-  PrintPhase("update (WAL, no fsync)", result.update);
-  PrintPhase("update (fsync per commit)", result.sync);
+  PrintPhase("update, uniform (no fsync)", result.uniform);
+  if (options.zipf > 0) {
+    PrintPhase(fmt::format("update, Zipf {:.2f} (no fsync)", options.zipf), result.zipf);
+  }
+  PrintPhase("update, uniform, fsync/commit", result.sync);
+  PrintCpu("uniform", result.uniform);
+  if (options.zipf > 0) PrintCpu("Zipf", result.zipf);
   const double mib = static_cast<double>(kMiB);
   std::printf(
       "resident memory after updates: %.1f MiB (%.1f MiB before opening the store); "
@@ -321,11 +450,24 @@ std::string FreshDirectory() {
   return mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
 }
 
+// What is wrong with the options, or empty when nothing is.
+std::string OptionsError(const BenchOptions& options) {
+  if (options.batch <= 0) return fmt::format("--batch is {}, expected > 0", options.batch);
+  if (options.contributors == 0) return "--contributors is 0, expected > 0";
+  if (!(options.zipf >= 0)) return fmt::format("--zipf is {}, expected >= 0", options.zipf);
+  return "";
+}
+
 int Run(BenchOptions options) {
+  if (const std::string error = OptionsError(options); !error.empty()) {
+    std::fprintf(stderr, "bench state: %s\n", error.c_str());
+    return 2;
+  }
   const bool temporary = options.dir.empty();
   if (temporary) options.dir = FreshDirectory();
-  if (options.dir.empty() || options.batch <= 0 || options.contributors == 0) {
-    std::fprintf(stderr, "bench state: no usable directory, or batch/contributors not > 0\n");
+  if (options.dir.empty()) {
+    std::fprintf(stderr, "bench state: cannot create a directory under %s\n",
+                 std::filesystem::temp_directory_path().c_str());
     return 2;
   }
   // With --json, stdout carries the report and the JSON object only.
@@ -362,10 +504,8 @@ void AddBenchStateCommand(CLI::App& bench, int* exit_code) {
   command->add_option("--write-buffer-mb", options->write_buffer_mb,
                       "Memtable size of the contributor column families, MiB");
   command->add_option("--dimension", options->dimension, "Gradient sum length per record");
-  command->add_option("--hot-share", options->hot_share,
-                      "Share of updates to the hot contributors (0: uniform)");
-  command->add_option("--hot-contributors", options->hot_contributors,
-                      "How many contributors are hot");
+  command->add_option("--zipf", options->zipf,
+                      "Zipf exponent of the skewed update phase (0: skip it)");
   command->add_option("--seed", options->seed, "Seed of the update order");
   command->add_flag("--keep", options->keep, "Keep the temp store directory");
   command->add_flag("--json", options->json, "Print one JSON object last");
