@@ -90,6 +90,9 @@ struct ThreadCpu {
     return {engine - before.engine, flush - before.flush, compaction - before.compaction,
             other - before.other};
   }
+  ThreadCpu operator*(double factor) const {
+    return {engine * factor, flush * factor, compaction * factor, other * factor};
+  }
 };
 
 struct PhaseResult {
@@ -105,6 +108,10 @@ struct PhaseResult {
   double hit_ratio() const {
     const uint64_t lookups = cache_hits + cache_misses;
     return lookups > 0 ? static_cast<double>(cache_hits) / static_cast<double>(lookups) : 0;
+  }
+  // CPU microseconds per update of each kind of thread.
+  ThreadCpu cpu_per_update() const {
+    return cpu * (updates > 0 ? 1e6 / static_cast<double>(updates) : 0);
   }
 };
 
@@ -347,13 +354,11 @@ Status RunBench(const BenchOptions& options, BenchResult* result) {
   return MeasureSync(options, result, &offset);
 }
 
-// CPU microseconds per update of each kind of thread.
-nlohmann::json CpuJson(const PhaseResult& phase) {
-  const double per_update = phase.updates > 0 ? 1e6 / static_cast<double>(phase.updates) : 0;
-  return {{"engine", phase.cpu.engine * per_update},
-          {"flush", phase.cpu.flush * per_update},
-          {"compaction", phase.cpu.compaction * per_update},
-          {"other", phase.cpu.other * per_update}};
+nlohmann::json CpuJson(const ThreadCpu& cpu) {
+  return {{"engine", cpu.engine},
+          {"flush", cpu.flush},
+          {"compaction", cpu.compaction},
+          {"other", cpu.other}};
 }
 
 nlohmann::json PhaseJson(const PhaseResult& phase) {
@@ -365,7 +370,7 @@ nlohmann::json PhaseJson(const PhaseResult& phase) {
           {"cache_hits", phase.cache_hits},
           {"cache_misses", phase.cache_misses},
           {"cache_hit_ratio", phase.hit_ratio()},
-          {"cpu_microseconds_per_update", CpuJson(phase)},
+          {"cpu_microseconds_per_update", CpuJson(phase.cpu_per_update())},
           {"updates_per_second", phase.rate()}};
 }
 
@@ -406,13 +411,11 @@ void PrintPhase(std::string_view name, const PhaseResult& phase) {
 
 void PrintCpu(std::string_view name, const PhaseResult& phase) {
   if (phase.updates == 0) return;
-  const double per_update = 1e6 / static_cast<double>(phase.updates);
-  const ThreadCpu& cpu = phase.cpu;
+  const ThreadCpu cpu = phase.cpu_per_update();
   std::printf(
       "  CPU per update, %s: engine thread %.2f us, RocksDB flush %.2f us, compaction "
       "%.2f us, other %.2f us\n",
-      std::string(name).c_str(), cpu.engine * per_update, cpu.flush * per_update,
-      cpu.compaction * per_update, cpu.other * per_update);
+      std::string(name).c_str(), cpu.engine, cpu.flush, cpu.compaction, cpu.other);
 }
 
 void PrintText(const BenchOptions& options, const BenchResult& result) {
