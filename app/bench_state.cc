@@ -24,8 +24,6 @@
 // two cores, their sum bounds the rate. An "update" is what the engine does
 // to a record per sample: decay-free accumulation into the gradient sum and
 // counters, so the numbers isolate the store.
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -43,6 +41,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "app/commands.h"
 #include "engine/sample.h"
