@@ -89,8 +89,7 @@ struct StoreOptions {
   // ContributorCache, not here.
   size_t block_cache_bytes = size_t{32} << 20;
   // Memtable size of the contributor column families; RocksDB keeps up to
-  // two per family before stalling writes, and a flush builds a sorted copy
-  // of the memtable it writes, outside the memtable budget below.
+  // two per family before stalling writes.
   size_t write_buffer_bytes = size_t{16} << 20;
   // All memtables together; past it RocksDB flushes the largest. With the
   // block cache this bounds RocksDB's memory apart from small overheads.
@@ -233,8 +232,10 @@ class StateStore {
                   std::set<uint64_t>* versions) const;
   Status AddOffsets(const OffsetMap& offsets, rocksdb::WriteBatch* out) const;
   StatusOr<std::optional<std::string>> Get(int family, std::string_view key);
-  StatusOr<std::vector<std::optional<std::string>>> MultiRead(
-      int family, std::span<const std::string_view> keys);
+  template <typename T, typename Decode>
+  StatusOr<std::vector<std::optional<T>>> MultiLoad(int family,
+                                                    std::span<const std::string_view> keys,
+                                                    Decode decode);
   Status Scan(int family,
               const std::function<Status(std::string_view, std::string_view, bool*)>& fn);
   Status Where(const Status& status, int family) const;
