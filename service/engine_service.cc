@@ -189,10 +189,16 @@ StatusOr<size_t> EngineService::Step() {
     ObserveMetrics();
     return size_t{0};
   }
+  // RocksDB writes the step while its weights are published and the next
+  // step polls and loads; the next Commit() (or Drain()) waits for the
+  // write. If the process dies first, the step is not in the store: the
+  // restart replays it from the stored offsets and publishes again, and
+  // weights are last-value per key, so consumers end on the stored state.
   ANML_RETURN_IF_ERROR(Commit());
   ANML_RETURN_IF_ERROR(Publish());
   // Group offsets feed lag monitoring only; the state store's offsets are
-  // the ones recovery uses, so a failure here loses nothing.
+  // the ones recovery uses, so a failure here (or a crash before the step's
+  // write lands) loses nothing.
   Status group = samples_->CommitGroupOffsets(batch_.next_offsets());
   if (group.ok() && validation_)
     group = validation_->CommitGroupOffsets(validation_batch_.next_offsets());
@@ -305,7 +311,8 @@ Status EngineService::Commit() {
   Status committed = cache_->Commit(&snapshot, offsets, step_metadata_);
   metrics_.commit_duration().Observe(std::chrono::duration<double>(Clock::now() - start).count());
   if (!committed.ok()) {
-    // The records stay dirty and the next commit carries this step too.
+    // The failed step's records are dirty (again), and the next commit
+    // carries them too.
     ++counters_.commit_failures;
     metrics_.commits_failed().Increment();
     Log().warn("state commit failed; retrying with the next step: {}", committed.ToString());
@@ -427,6 +434,7 @@ Status EngineService::Run(const std::atomic<bool>& stop) {
 
 Status EngineService::Drain() {
   draining_ = true;
+  ANML_RETURN_IF_ERROR(cache_->FinishCommit());
   ANML_RETURN_IF_ERROR(weights_->Flush(kAckTimeout));
   ANML_RETURN_IF_ERROR(samples_->FlushDeadLetters(kAckTimeout));
   Log().info("drained at model version {}: {} trained, {} held out, {} dead letters",

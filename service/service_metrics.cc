@@ -57,7 +57,8 @@ ServiceMetrics::ServiceMetrics(pm::Registry& r)
       batch_duration_(Latency(r, "anml_batch_duration_seconds",
                               "Time to decode and apply one batch of samples")),
       commit_duration_(Latency(r, "anml_commit_duration_seconds",
-                               "Time of one state-store commit (records, model, offsets)")),
+                               "Time the engine spends in one state-store commit: finishing the "
+                               "previous step's write, encoding this one's")),
       weights_published_(CounterFamily(r, "anml_weights_published_total",
                                        "Contributor weights published to the weights topic")
                              .Add({})),
@@ -69,8 +70,8 @@ ServiceMetrics::ServiceMetrics(pm::Registry& r)
                          .Add({})),
       consumer_lag_(Gauge(r, "anml_consumer_lag_messages",
                           "Samples not yet consumed, summed over assigned partitions")),
-      state_size_(Gauge(r, "anml_state_size_bytes",
-                        "Size of the RocksDB state: SST files plus memtables")),
+      state_size_(
+          Gauge(r, "anml_state_size_bytes", "Size of the RocksDB state: SST files plus memtables")),
       cache_hits_(CounterFamily(r, "anml_state_cache_hits_total",
                                 "Contributor lookups answered by resident records")
                       .Add({})),
@@ -79,17 +80,17 @@ ServiceMetrics::ServiceMetrics(pm::Registry& r)
                         .Add({})),
       ready_(Gauge(r, "anml_ready", "1 when the engine can make progress, else 0")),
       model_version_(Gauge(r, "anml_model_version", "Version of the newest committed model")),
-      watermark_(Gauge(r, "anml_watermark_seconds",
-                       "Largest event time seen, seconds since the epoch")),
-      contributors_resident_(Gauge(r, "anml_contributors_cached",
-                                   "Contributor records resident in memory")),
+      watermark_(
+          Gauge(r, "anml_watermark_seconds", "Largest event time seen, seconds since the epoch")),
+      contributors_resident_(
+          Gauge(r, "anml_contributors_cached", "Contributor records resident in memory")),
       contributors_active_(Gauge(r, "anml_contributors_active",
                                  "Contributors in the reference set (recently active)")),
       verified_weight_share_(Gauge(r, "anml_verified_weight_share_ratio",
                                    "Share of resident contributors' weight held by verified "
                                    "ones")),
-      attribution_sum_(Gauge(r, "anml_attribution_sum",
-                             "Sum of attribution over resident contributors")),
+      attribution_sum_(
+          Gauge(r, "anml_attribution_sum", "Sum of attribution over resident contributors")),
       served_loss_(Gauge(r, "anml_served_heldout_loss",
                          "Mean held-out loss of the served model, test then train")),
       gate_excess_(Gauge(r, "anml_gate_excess_loss",
@@ -109,8 +110,12 @@ ServiceMetrics::ServiceMetrics(pm::Registry& r)
   for (const char* outcome : {"trained", "heldout", "validation", "dead_letter"}) {
     samples_.Add({{"outcome", outcome}});
   }
-  pm::BuildGauge().Name("anml_build_info").Help("Build of the running engine; value 1")
-      .Register(r).Add({{"version", "0.1.0"}}).Set(1);
+  pm::BuildGauge()
+      .Name("anml_build_info")
+      .Help("Build of the running engine; value 1")
+      .Register(r)
+      .Add({{"version", "0.1.0"}})
+      .Set(1);
 }
 
 pm::Counter& ServiceMetrics::Samples(const std::string& outcome) {
@@ -121,8 +126,7 @@ pm::Counter& ServiceMetrics::DeadLetters(const std::string& reason) {
   return dead_letters_.Add({{"reason", reason}});
 }
 
-void ServiceMetrics::ObserveState(double size_bytes, uint64_t cache_hits,
-                                  uint64_t cache_misses) {
+void ServiceMetrics::ObserveState(double size_bytes, uint64_t cache_hits, uint64_t cache_misses) {
   state_size_.Set(size_bytes);
   if (cache_hits > cache_hits_seen_) {
     cache_hits_.Increment(static_cast<double>(cache_hits - cache_hits_seen_));

@@ -62,6 +62,7 @@ StatusOr<ContributorCache::MetadataList> ContributorCache::UnseenMetadata(
 
 Status ContributorCache::Commit(const engine::ModelSnapshot* model, const OffsetMap& offsets,
                                 const MetadataList& metadata) {
+  ANML_RETURN_IF_ERROR(FinishCommit());
   engine::ContributorTable& table = residents_->table();
   CommitBatch batch;
   batch.contributors.reserve(table.dirty_slots().size());
@@ -75,9 +76,28 @@ Status ContributorCache::Commit(const engine::ModelSnapshot* model, const Offset
   batch.model = model;
   batch.offsets = offsets;
   batch.metadata = metadata;
-  ANML_RETURN_IF_ERROR(store_->Commit(batch));
+  ANML_RETURN_IF_ERROR(store_->StartCommit(batch));
 
+  // The step's records are encoded: the engine may change them again, and
+  // they are dirty again if it does. Until the write is done they are not
+  // evictable, which keeps them out of EnsureResident's lookups.
+  in_flight_ = table.dirty_slots();
   table.ClearDirty();
+  return Status::Ok();
+}
+
+Status ContributorCache::FinishCommit() {
+  if (!store_->commit_in_flight()) return Status::Ok();
+  Status written = store_->FinishCommit();
+  engine::ContributorTable& table = residents_->table();
+  if (!written.ok()) {
+    // Not stored: the records are dirty again, so a later commit (after
+    // reopening the store) carries them.
+    for (uint32_t slot : in_flight_) table.MarkDirty(slot);
+    in_flight_.clear();
+    return written;
+  }
+  in_flight_.clear();
   ++counters_.commits_total;
   EvictToBudget();
   return Status::Ok();
@@ -88,8 +108,7 @@ void ContributorCache::EvictToBudget() {
   uint32_t slot = table.LeastRecentlyUsed();
   while (table.approximate_bytes() > max_bytes_ && slot != engine::ContributorTable::kNoSlot) {
     const uint32_t next = table.MoreRecentlyUsed(slot);
-    // Every record is clean right after a commit; the check keeps the
-    // eviction precondition true even if a caller marks records between.
+    // The records of the next step, already changed, are dirty and stay.
     if (!table.dirty(slot)) {
       residents_->Evict(slot);
       ++counters_.evictions_total;

@@ -10,28 +10,36 @@
 //      metadata back to apply after Intern();
 //   2. the engine processes the batch, marking the records it changes dirty;
 //   3. Commit(model, offsets): every dirty record, its weight, the model and
-//      the offsets go to the store in one batch; then the dirty flags are
-//      cleared and the least recently used clean records are evicted until
-//      the table's approximate bytes are within the budget.
-// A dirty record is never evicted, so eviction never loses an update.
+//      the offsets are encoded into one batch and the dirty flags cleared;
+//      RocksDB writes the batch on the store's writer thread while the
+//      engine goes on with the next step, whose loads then overlap the
+//      write. The next Commit() (or FinishCommit()) waits for the write,
+//      then evicts the least recently used clean records until the table's
+//      approximate bytes are within the budget.
+// A dirty record is never evicted, and a record being written is not
+// evicted before its write is done, so eviction never loses an update and
+// a lookup never reads a record older than the one resident. A failed
+// write marks its records dirty again.
 // After a restart: StateStore::Recover(), Pipeline::Restore() with its
 // model, EnsureResident(Pipeline::ReferenceMembers()), then consume from
 // the recovered offsets (tests/state/crash_child.cc does exactly this).
 //
 // Ownership. Borrows the store and the residents; both must outlive it.
 //
-// Concurrency: none; the engine's thread calls every method.
+// Concurrency: the engine's thread calls every method; only RocksDB's
+// write of a step runs elsewhere (StateStore::StartCommit()).
 //
 // Limitations. Between commits the table may exceed the budget by the
-// records one batch loads or creates; the budget is enforced at each
-// commit. Sizes are ContributorTable's approximations, not allocator
-// truth, so resident memory is the budget plus allocator overhead. When
-// updates are spread evenly over more contributors than the budget holds,
-// the share of lookups answered in memory is about the share of records
-// that fit, and every other lookup is a RocksDB read from the table files
-// (5 to 6.5 us each in `anml bench state`, most of an update's cost there);
-// skewed streams, where a few contributors send most samples, miss far
-// less.
+// records two steps load or create; the budget is enforced when a write
+// finishes. A step's write error is returned by the next Commit() or
+// FinishCommit(), not by the Commit() that started it. Sizes are
+// ContributorTable's approximations, not allocator truth, so resident
+// memory is the budget plus allocator overhead. When updates are spread
+// evenly over more contributors than the budget holds, the share of
+// lookups answered in memory is about the share of records that fit, and
+// every other lookup is a RocksDB read from the table files (5 to 6.5 us
+// each in `anml bench state`, most of an update's cost there); skewed
+// streams, where a few contributors send most samples, miss far less.
 #ifndef ANML_STATE_CONTRIBUTOR_CACHE_H_
 #define ANML_STATE_CONTRIBUTOR_CACHE_H_
 
@@ -98,12 +106,12 @@ struct CacheStats {
   // store; the rest (resident ids, repeats of a missing id) are hits.
   uint64_t hits_total = 0;
   uint64_t misses_total = 0;
-  uint64_t loads_total = 0;   // Misses that found a stored record.
+  uint64_t loads_total = 0;  // Misses that found a stored record.
   uint64_t evictions_total = 0;
-  uint64_t commits_total = 0;
-  size_t resident = 0;        // Records resident now.
-  size_t resident_bytes = 0;  // Their approximate bytes.
-  size_t max_bytes = 0;       // The budget.
+  uint64_t commits_total = 0;  // Steps written.
+  size_t resident = 0;         // Records resident now.
+  size_t resident_bytes = 0;   // Their approximate bytes.
+  size_t max_bytes = 0;        // The budget.
 };
 
 class ContributorCache {
@@ -124,11 +132,21 @@ class ContributorCache {
 
   // Commits one step: the dirty records (with their weights), `model` (may
   // be null to keep the stored one), `offsets` and `metadata` in one write
-  // batch; then clears the dirty flags and evicts down to the budget. On
-  // error nothing is stored and the records stay dirty, so a retry after
-  // reopening the store loses nothing. Errors are StateStore::Commit()'s.
+  // batch. RocksDB writes it on the store's writer thread while the caller
+  // goes on: Commit() first finishes the previous step's write (see
+  // FinishCommit()), then encodes this step, clears the dirty flags and
+  // starts its write. Errors are the previous write's, or this step's
+  // encoding errors (StateStore::StartCommit()), after which nothing of
+  // this step is started and its records stay dirty.
   Status Commit(const engine::ModelSnapshot* model, const OffsetMap& offsets,
                 const MetadataList& metadata = {});
+
+  // Waits for the write Commit() started and returns its outcome (OK when
+  // none is in flight); then evicts down to the budget. Call it before
+  // acting on the step being stored. When the write failed, nothing of
+  // the step is stored and its records are dirty again, so a commit after
+  // reopening the store loses nothing. Errors are StateStore::Commit()'s.
+  Status FinishCommit();
 
   CacheStats stats() const;
 
@@ -141,6 +159,7 @@ class ContributorCache {
   ResidentContributors* residents_;
   size_t max_bytes_;
   CacheStats counters_;
+  std::vector<uint32_t> in_flight_;  // Slots of the step being written.
 };
 
 }  // namespace anml::state

@@ -13,6 +13,7 @@
 #include "state/internal/logger.h"
 #include "state/internal/rocksdb_options.h"
 #include "state/internal/rocksdb_status.h"
+#include "state/internal/writer_thread.h"
 #include "state/record_codec.h"
 
 namespace anml::state {
@@ -66,6 +67,15 @@ Status CheckId(std::string_view id) {
 }
 
 }  // namespace
+
+// A commit StartCommit() handed to the writer thread. The writer thread
+// sets `written`; the owner's thread reads it only after waiting for it.
+struct StateStore::InFlight {
+  rocksdb::WriteBatch write;
+  std::set<uint64_t> versions;  // model_versions_ once it is written.
+  size_t contributors = 0;
+  Status written;
+};
 
 StatusOr<std::unique_ptr<StateStore>> StateStore::Open(const StoreOptions& options) {
   if (options.models_kept < 1) {
@@ -122,6 +132,9 @@ StateStore::~StateStore() {
 
 Status StateStore::Close() {
   if (!db_) return Status::Ok();
+  // A step in flight is written (or fails) before anything closes.
+  const Status in_flight = FinishCommit();
+  writer_.reset();
   Status flushed;
   if (!options_.read_only) {
     // Flushing makes the next open fast: nothing is left in the log to
@@ -138,6 +151,7 @@ Status StateStore::Close() {
   Status closed = FromRocksDb(db_->Close(), fmt::format("closing state store '{}'", options_.path));
   db_.reset();
   internal::Logger().info("closed state store '{}'", options_.path);
+  if (!in_flight.ok()) return in_flight;
   return flushed.ok() ? closed : flushed;
 }
 
@@ -207,6 +221,7 @@ rocksdb::ReadOptions StateStore::ReadOptionsFor(int family) {
 
 StatusOr<std::optional<std::string>> StateStore::Get(int family, std::string_view key) {
   if (!db_) return FailedPrecondition(fmt::format("state store '{}' is closed", options_.path));
+  AwaitWrite();
   std::string value;
   const rocksdb::Status status =
       db_->Get(ReadOptionsFor(family), handles_[static_cast<size_t>(family)], key, &value);
@@ -220,6 +235,7 @@ StatusOr<std::optional<std::string>> StateStore::Get(int family, std::string_vie
 Status StateStore::Scan(
     int family, const std::function<Status(std::string_view, std::string_view, bool*)>& fn) {
   if (!db_) return FailedPrecondition(fmt::format("state store '{}' is closed", options_.path));
+  AwaitWrite();
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(ReadOptionsFor(family), handles_[static_cast<size_t>(family)]));
   bool more = true;
@@ -315,8 +331,8 @@ StatusOr<std::vector<std::optional<T>>> StateStore::MultiLoad(
 
 StatusOr<std::vector<std::optional<engine::ContributorStats>>> StateStore::LoadMany(
     std::span<const std::string_view> ids) {
-  auto loaded = MultiLoad<engine::ContributorStats>(internal::kContributorsFamily, ids,
-                                                     DecodeContributor);
+  auto loaded =
+      MultiLoad<engine::ContributorStats>(internal::kContributorsFamily, ids, DecodeContributor);
   if (!loaded.ok()) return loaded.status();
   counters_.loads_total += ids.size();
   counters_.loads_found_total += static_cast<uint64_t>(
@@ -326,6 +342,7 @@ StatusOr<std::vector<std::optional<engine::ContributorStats>>> StateStore::LoadM
 
 StatusOr<std::vector<std::optional<ContributorMetadata>>> StateStore::LoadMetadataMany(
     std::span<const std::string_view> ids) {
+  AwaitWrite();
   return MultiLoad<ContributorMetadata>(internal::kMetadataFamily, ids, DecodeMetadata);
 }
 
@@ -348,33 +365,61 @@ StatusOr<std::optional<StoredWeight>> StateStore::LoadWeight(std::string_view id
 }
 
 Status StateStore::Commit(const CommitBatch& batch) {
+  ANML_RETURN_IF_ERROR(StartCommit(batch));
+  return FinishCommit();
+}
+
+Status StateStore::StartCommit(const CommitBatch& batch) {
   ANML_RETURN_IF_ERROR(CheckWritable());
-
-  // 1. Encode the whole step into one write batch; nothing is written yet,
-  //    so an encoding error leaves the store untouched.
-  rocksdb::WriteBatch write;
-  std::set<uint64_t> versions = model_versions_;
-  ANML_RETURN_IF_ERROR(AddContributors(batch, &write));
-  if (batch.model != nullptr) ANML_RETURN_IF_ERROR(AddModel(*batch.model, &write, &versions));
-  ANML_RETURN_IF_ERROR(AddOffsets(batch.offsets, &write));
-
-  // 2. Apply it atomically: RocksDB logs the batch as one record, so a crash
-  //    leaves all of it or none. With sync the log is fsynced first.
-  rocksdb::WriteOptions options;
-  options.sync = options_.sync;
-  Status written = FromRocksDb(db_->Write(options, &write),
-                               fmt::format("committing to state store '{}'", options_.path));
-  if (!written.ok()) {
-    write_failure_ = written;
-    return written;
+  if (in_flight_) {
+    return FailedPrecondition(fmt::format(
+        "state store '{}': a commit is already in flight; finish it first", options_.path));
   }
 
-  // 3. Only a committed batch changes what this object believes is stored.
-  model_versions_ = std::move(versions);
-  ++counters_.commits_total;
-  counters_.committed_contributors_total += batch.contributors.size();
-  counters_.commit_bytes_total += write.GetDataSize();
+  // 1. Encode the whole step into one write batch on this thread: the caller
+  //    may change its records as soon as this returns, and an encoding error
+  //    leaves the store untouched.
+  auto step = std::make_unique<InFlight>();
+  step->versions = model_versions_;
+  step->contributors = batch.contributors.size();
+  ANML_RETURN_IF_ERROR(AddContributors(batch, &step->write));
+  if (batch.model != nullptr) {
+    ANML_RETURN_IF_ERROR(AddModel(*batch.model, &step->write, &step->versions));
+  }
+  ANML_RETURN_IF_ERROR(AddOffsets(batch.offsets, &step->write));
+
+  // 2. Apply it atomically on the writer thread: RocksDB logs the batch as
+  //    one record, so a crash leaves all of it or none. With sync the log is
+  //    fsynced first.
+  if (!writer_) writer_ = std::make_unique<internal::WriterThread>("anml:writer");
+  in_flight_ = std::move(step);
+  writer_->Run([this, step = in_flight_.get()] {
+    rocksdb::WriteOptions options;
+    options.sync = options_.sync;
+    step->written = FromRocksDb(db_->Write(options, &step->write),
+                                fmt::format("committing to state store '{}'", options_.path));
+  });
   return Status::Ok();
+}
+
+Status StateStore::FinishCommit() {
+  if (!in_flight_) return Status::Ok();
+  writer_->Wait();
+  std::unique_ptr<InFlight> step = std::move(in_flight_);
+  if (!step->written.ok()) {
+    write_failure_ = step->written;
+    return step->written;
+  }
+  // 3. Only a written batch changes what this object believes is stored.
+  model_versions_ = std::move(step->versions);
+  ++counters_.commits_total;
+  counters_.committed_contributors_total += step->contributors;
+  counters_.commit_bytes_total += step->write.GetDataSize();
+  return Status::Ok();
+}
+
+void StateStore::AwaitWrite() {
+  if (in_flight_) writer_->Wait();
 }
 
 Status StateStore::Put(rocksdb::WriteBatch* out, int family, std::string_view key,

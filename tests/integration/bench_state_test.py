@@ -82,7 +82,7 @@ class BenchStateTest(unittest.TestCase):
         self.assertLessEqual(self.report["cache_resident_bytes"], CACHE_MB << 20)
         self.assertGreater(self.report["reopen_seconds"], 0)
         cpu = self.report["update"]["cpu_microseconds_per_update"]
-        self.assertEqual(set(cpu), {"engine", "flush", "compaction", "other"})
+        self.assertEqual(set(cpu), {"engine", "writer", "flush", "compaction", "other"})
         self.assertGreater(cpu["engine"], 0)
 
     def test_text_report_names_every_phase(self):

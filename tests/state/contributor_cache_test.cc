@@ -4,9 +4,11 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "engine/pipeline.h"
+#include "tests/state/mounted_tmpfs.h"
 #include "tests/state/raw_db.h"
 #include "tests/state/temp_dir.h"
 
@@ -67,6 +69,8 @@ TEST_F(ContributorCacheTest, EvictsLeastRecentlyUsedDownToTheBudget) {
   ContributorCache cache(store_.get(), &residents_, 4 * per_record);
   table().Touch(*table().Find("id0"));  // id0 becomes the most recent.
   ASSERT_TRUE(cache.Commit(nullptr, {}).ok());
+  EXPECT_EQ(table().size(), 10u) << "nothing is evicted while its write is in flight";
+  ASSERT_TRUE(cache.FinishCommit().ok());
 
   EXPECT_LE(table().approximate_bytes(), 4 * per_record);
   EXPECT_EQ(table().size(), 4u);
@@ -83,6 +87,7 @@ TEST_F(ContributorCacheTest, EnsureResidentLoadsStoredRecordsClean) {
   ContributorCache cache(store_.get(), &residents_, 0);
   CreateRecords(2);
   ASSERT_TRUE(cache.Commit(nullptr, {}).ok());
+  ASSERT_TRUE(cache.FinishCommit().ok());
   ASSERT_EQ(table().size(), 0u) << "a zero budget evicts everything";
 
   const std::vector<std::string_view> ids = {"id1", "new", "id1", "id0"};
@@ -126,6 +131,74 @@ TEST_F(ContributorCacheTest, FailedCommitKeepsRecordsDirtyAndResident) {
   EXPECT_EQ(table().dirty_slots().size(), 2u);
   EXPECT_EQ(table().size(), 2u);
   EXPECT_FALSE(store_->Load("id0")->has_value());
+}
+
+// The engine's next step runs while RocksDB writes the previous one: its
+// loads must not see stale records, and its changes must not be lost.
+TEST_F(ContributorCacheTest, NextStepRunsWhileThePreviousIsWritten) {
+  CreateRecords(4);
+  const size_t per_record = table().approximate_bytes() / 4;
+  ContributorCache cache(store_.get(), &residents_, 2 * per_record);
+  ASSERT_TRUE(cache.Commit(nullptr, {{{"samples", 0}, 4}}).ok());
+  ASSERT_TRUE(store_->commit_in_flight());
+
+  // The next step: loads a stored-nowhere id, changes id0 again.
+  const std::vector<std::string_view> ids = {"id0", "id9"};
+  ASSERT_TRUE(cache.EnsureResident(ids).ok());
+  const uint32_t id0 = *table().Find("id0");
+  table().stats(id0).samples = 100;
+  table().MarkDirty(id0);
+  ASSERT_TRUE(cache.Commit(nullptr, {{{"samples", 0}, 5}}).ok());
+
+  // Committing the second step finished the first and evicted down to the
+  // budget, keeping the changed id0.
+  EXPECT_EQ(cache.stats().commits_total, 1u);
+  EXPECT_LE(table().size(), 2u);
+  ASSERT_TRUE(table().Find("id0").has_value());
+  ASSERT_TRUE(cache.FinishCommit().ok());
+  EXPECT_EQ(cache.stats().commits_total, 2u);
+  EXPECT_FALSE(store_->commit_in_flight());
+  EXPECT_EQ((*store_->Load("id0"))->samples, 100u);
+  EXPECT_EQ(**store_->Load("id3"), Record(3));
+  EXPECT_EQ(store_->Recover()->offsets.at({"samples", 0}), 5);
+}
+
+// A write that fails (the disk is full) is reported by the next call, and
+// the step's records are dirty again, so nothing of it is lost.
+TEST_F(ContributorCacheTest, FailedWriteMarksItsRecordsDirtyAgain) {
+  MountedTmpfs disk(dir_.Sub("full"), "size=2m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << disk.error();
+  StoreOptions options;
+  options.path = dir_.Sub("full") + "/store";
+  options.write_buffer_bytes = size_t{64} << 20;  // Never flushes: the log fills the disk.
+  auto store = StateStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ContributorCache cache(store->get(), &residents_, size_t{1} << 30);
+
+  // Each step writes 8 new records of about 16 KiB.
+  ContributorStats big;
+  big.gradient_sum.assign(2048, 0.5);
+  Status status;
+  int step = 0;
+  for (; step < 1000 && status.ok(); ++step) {
+    for (int i = 0; i < 8; ++i) table().Intern(fmt::format("s{}-{}", step, i), big);
+    status = cache.Commit(nullptr, {{{"samples", 0}, step + 1}});
+  }
+  ASSERT_EQ(status.code(), StatusCode::kResourceExhausted) << status.ToString();
+  // The last Commit() found the previous step's write failed and started
+  // nothing: both steps' records are dirty.
+  const int last = step - 1;
+  ASSERT_GE(last, 1);
+  EXPECT_EQ(table().dirty_slots().size(), 16u);
+  for (int failed : {last - 1, last}) {
+    for (int i = 0; i < 8; ++i) {
+      const auto slot = table().Find(fmt::format("s{}-{}", failed, i));
+      ASSERT_TRUE(slot.has_value());
+      EXPECT_TRUE(table().dirty(*slot)) << "step " << failed << " record " << i;
+    }
+  }
+  EXPECT_FALSE((*store)->commit_in_flight());
+  EXPECT_EQ(cache.FinishCommit(), Status::Ok()) << "nothing is left in flight";
 }
 
 TEST_F(ContributorCacheTest, CorruptStoredRecordFailsTheLoadNamingTheKey) {

@@ -5,7 +5,8 @@
 //
 // Usage: state_crash_child DIR SEED SAMPLES BATCH [KILL_STEP KILL_PHASE]
 // Phases: 0 after loading the batch's records, 1 midway through the
-// samples, 2 after the samples before the commit, 3 right after the commit.
+// samples, 2 after the samples before the commit, 3 right after Commit()
+// returns, usually while RocksDB is still writing the step.
 // Exit codes: 0 the stream is complete; 1 an error (printed on stderr).
 #include <csignal>
 #include <cstdio>

@@ -6,8 +6,9 @@
 // (dirty contributor records, model snapshot, input offset) through the
 // ContributorCache. It is killed with SIGKILL many times: at seeded points
 // inside a step (after loading records, midway through the samples, before
-// the commit, right after it) and at timer-chosen instants, which also land
-// in store opening and recovery. After every kill the test reopens the
+// the commit, right after Commit() returns while the step's write is
+// usually still in flight) and at timer-chosen instants, which also land in
+// store opening and recovery. After every kill the test reopens the
 // store and checks that
 //   - the stored offset is a whole number of steps and never goes back, so
 //     no committed step is lost;

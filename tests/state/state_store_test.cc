@@ -1,8 +1,6 @@
 #include "state/state_store.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -15,6 +13,7 @@
 #include <sys/mount.h>
 
 #include "state/record_codec.h"
+#include "tests/state/mounted_tmpfs.h"
 #include "tests/state/raw_db.h"
 #include "tests/state/temp_dir.h"
 
@@ -106,6 +105,55 @@ TEST_F(StateStoreTest, CommittedStepSurvivesReopen) {
   EXPECT_EQ(**store->Load("c1"), c1);
   EXPECT_EQ(**store->Load("c2"), c2);
   EXPECT_EQ(*store->CountContributors(), 2u);
+}
+
+// StartCommit() returns before RocksDB has the step; reads other than
+// LoadMany() wait for it, and one step at a time is in flight.
+TEST_F(StateStoreTest, StartedCommitIsSeenByReadsAndFinishedOnce) {
+  auto store = OpenOrDie(Options());
+  ASSERT_NE(store, nullptr);
+  ContributorStats c1 = Record(1);
+  const ModelSnapshot model = Model(4);
+  CommitBatch batch;
+  batch.contributors = {{"c1", &c1, std::nullopt}};
+  batch.model = &model;
+  batch.offsets[{"samples", 0}] = 10;
+  ASSERT_TRUE(store->StartCommit(batch).ok());
+  c1.samples = 99;  // Encoded already: the change is not part of the step.
+  EXPECT_TRUE(store->commit_in_flight());
+
+  const Status second = store->StartCommit(CommitBatch());
+  EXPECT_EQ(second.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(second.message(),
+            "state store '" + Options().path + "': a commit is already in flight; finish it first");
+
+  EXPECT_EQ(**store->Load("c1"), Record(1));
+  EXPECT_EQ(store->Recover()->offsets.at({"samples", 0}), 10);
+  EXPECT_TRUE(store->commit_in_flight()) << "reads leave the outcome to FinishCommit()";
+  EXPECT_EQ(store->Stats().commits_total, 0u);
+  ASSERT_TRUE(store->FinishCommit().ok());
+  EXPECT_FALSE(store->commit_in_flight());
+  EXPECT_EQ(store->Stats().commits_total, 1u);
+  EXPECT_TRUE(store->FinishCommit().ok()) << "nothing in flight";
+  EXPECT_EQ(store->Stats().commits_total, 1u);
+}
+
+TEST_F(StateStoreTest, CloseWritesTheCommitInFlight) {
+  const ContributorStats c1 = Record(1);
+  {
+    auto store = OpenOrDie(Options());
+    ASSERT_NE(store, nullptr);
+    CommitBatch batch;
+    batch.contributors = {{"c1", &c1, std::nullopt}};
+    batch.offsets[{"samples", 0}] = 3;
+    ASSERT_TRUE(store->StartCommit(batch).ok());
+    ASSERT_TRUE(store->Close().ok());
+    EXPECT_FALSE(store->commit_in_flight());
+  }
+  auto store = OpenOrDie(Options());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->Recover()->offsets.at({"samples", 0}), 3);
+  EXPECT_EQ(**store->Load("c1"), c1);
 }
 
 TEST_F(StateStoreTest, LoadManyAnswersEachIdInOrder) {
@@ -434,37 +482,6 @@ TEST_F(StateStoreTest, ReadOnlyAndClosedStoresRefuseCommits) {
   EXPECT_EQ(store->Commit(CommitBatch()).message(), "state store '" + options.path + "' is closed");
   EXPECT_EQ(store->Load("c1").status().code(), StatusCode::kFailedPrecondition);
 }
-
-// A tmpfs mounted for one test; skipped where mounting is not permitted.
-class MountedTmpfs {
- public:
-  MountedTmpfs(const std::string& path, const std::string& options) : path_(path) {
-    std::filesystem::create_directories(path);
-    if (mount("tmpfs", path.c_str(), "tmpfs", 0, options.c_str()) == 0) {
-      mounted_ = true;
-    } else {
-      error_ = std::strerror(errno);
-    }
-  }
-  ~MountedTmpfs() {
-    // Unmounting can only fail if something still holds a file open, which
-    // the tests below never leave behind; the temp dir cleanup follows.
-    if (mounted_) umount2(path_.c_str(), MNT_DETACH);
-  }
-  bool mounted() const { return mounted_; }
-  const std::string& error() const { return error_; }
-  Status Remount(unsigned long flags) const {
-    if (mount(nullptr, path_.c_str(), nullptr, MS_REMOUNT | flags, nullptr) == 0) {
-      return Status::Ok();
-    }
-    return Internal(std::strerror(errno));
-  }
-
- private:
-  std::string path_;
-  bool mounted_ = false;
-  std::string error_;
-};
 
 TEST_F(StateStoreTest, ReadOnlyFileSystemIsFailedPrecondition) {
   MountedTmpfs disk(dir_.Sub("ro"), "size=16m");
