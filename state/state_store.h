@@ -98,9 +98,10 @@ struct StoreOptions {
   // Memtable size of the contributor column families; RocksDB keeps up to
   // two per family before stalling writes. With uniform updates every
   // flushed file overlaps the whole next level, so larger memtables mean
-  // fewer rewrites of it: compaction took 0.8 us per update in `anml bench
-  // state` with 32 MiB against 1.35-1.6 us with 16 MiB.
-  size_t write_buffer_bytes = size_t{32} << 20;
+  // fewer rewrites of it: in `anml bench state` compaction took 0.8-1.1 us
+  // per update with 32 MiB against 1.35-1.6 us with 16 MiB, but resident
+  // memory rose by 15-25 MiB, past the budgets.
+  size_t write_buffer_bytes = size_t{16} << 20;
   // All memtables together; past it RocksDB flushes the largest. With the
   // block cache this bounds RocksDB's memory apart from small overheads.
   size_t memtable_budget_bytes = size_t{64} << 20;
