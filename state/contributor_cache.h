@@ -37,7 +37,7 @@
 // memory is the budget plus allocator overhead. When updates are spread
 // evenly over more contributors than the budget holds, the share of
 // lookups answered in memory is about the share of records that fit, and
-// every other lookup is a RocksDB read from the table files (5 to 6.5 us
+// every other lookup is a RocksDB read from the table files (5 to 7.5 us
 // each in `anml bench state`, most of an update's cost there); skewed
 // streams, where a few contributors send most samples, miss far less.
 #ifndef ANML_STATE_CONTRIBUTOR_CACHE_H_
