@@ -23,9 +23,10 @@
 // is set against the cache budget plus RocksDB's block cache and
 // memtables. Each update phase also reports the CPU time per update of the
 // engine's thread, the store's writer thread and RocksDB's flush and
-// compaction threads: with two cores, their sum bounds the rate. An "update" is what the engine
-// does to a record per sample: decay-free accumulation into the gradient sum and counters, so the
-// numbers isolate the store.
+// compaction threads: with two cores, their sum bounds the rate. An
+// "update" is what the engine does to a record per sample: decay-free
+// accumulation into the gradient sum and counters, so the numbers isolate
+// the store.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
