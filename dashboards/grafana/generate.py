@@ -204,9 +204,11 @@ def overview():
   d.timeseries("Batch latency", "Quantiles of the time to decode and apply "
                "one batch of samples, from anml_batch_duration_seconds.",
                latency_targets("anml_batch_duration_seconds"), "s")
-  d.timeseries("Commit latency", "Quantiles of the time of one state-store "
-               "commit (contributor records, model and input offsets in one "
-               "RocksDB write batch), from anml_commit_duration_seconds.",
+  d.timeseries("Commit latency", "Quantiles of the time the engine spends "
+               "in one state-store commit (waiting for the previous step's "
+               "RocksDB write, then encoding contributor records, model and "
+               "input offsets into one write batch), from "
+               "anml_commit_duration_seconds.",
                latency_targets("anml_commit_duration_seconds"), "s")
   d.timeseries("Dead letters by reason", "Records per second sent to the "
                "dead-letter topic, by reason code (bad_json, "
@@ -358,10 +360,11 @@ def state():
                "records stay dirty meanwhile.",
                targets((f"sum by (result) (rate(anml_state_commits_total"
                         f"{sel()}[{RATE}]))", "{{result}}")), "ops")
-  d.timeseries("Commit latency", "Quantiles of the time of one state-store "
-               "commit: contributor deltas, model and input offsets in one "
-               "write batch.", latency_targets("anml_commit_duration_seconds"),
-               "s")
+  d.timeseries("Commit latency", "Quantiles of the time the engine spends "
+               "in one state-store commit: waiting for the previous step's "
+               "write, then encoding contributor deltas, model and input "
+               "offsets into one write batch.",
+               latency_targets("anml_commit_duration_seconds"), "s")
   heatmap = d.add(
       "heatmap", "Commit latency distribution", "Commits per interval in "
       "each latency bucket of anml_commit_duration_seconds.",
