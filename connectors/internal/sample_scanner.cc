@@ -23,6 +23,12 @@ constexpr int kMaxMantissaDigits = 19;
 constexpr int kExponentCap = 100000;
 // Digits of a non-negative integer time that an int64_t always holds.
 constexpr int kMaxTimeDigits = 18;
+// The general parser reads a number without a fraction or an exponent as a
+// 64-bit integer and rejects the document when it does not fit: above
+// 2^64 - 1, or below -2^63. Such numbers are declined here, so the general
+// parser decides them. Every integer of at most 19 digits fits when
+// non-negative; a negative one must also stay within 2^63.
+constexpr uint64_t kMaxNegativeInteger = uint64_t{1} << 63;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -126,6 +132,9 @@ bool Cursor::ScanNumber(double* out) {
   }
   if (position_ != end_ && (*position_ == 'e' || *position_ == 'E')) integer = false;
   if (!ReadExponent(&exponent)) return false;
+  if (integer && (digits > kMaxMantissaDigits || (negative && mantissa > kMaxNegativeInteger))) {
+    return false;
+  }
 
   if (digits <= kMaxMantissaDigits && mantissa <= kMaxExactMantissa &&
       exponent >= -kMaxExactPower && exponent <= kMaxExactPower) {

@@ -10,8 +10,10 @@
 // - "time" is a non-negative integer or a string,
 // every string is printable ASCII without escapes, and only JSON whitespace
 // separates the tokens. It declines everything else: other fields, escaped
-// or non-ASCII strings, named features, numbers a double cannot hold, and
-// every malformed value. Declining is not an error; the caller then decodes
+// or non-ASCII strings, named features, numbers a double cannot hold,
+// integers (numbers without a fraction or an exponent) outside what a
+// 64-bit integer holds, which the general parser rejects, and every
+// malformed value. Declining is not an error; the caller then decodes
 // the value with the general parser, which accepts it or says what is wrong,
 // so error messages come from one place. The scanner checks syntax only; the
 // meaning of each field (label range, time format, id length) is the

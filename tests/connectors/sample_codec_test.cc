@@ -334,6 +334,11 @@ TEST_F(ParsingPathsTest, AgreeOnHandPickedValues) {
       R"({"contributor":"a","features":[1,2,3],"label":-0})",
       R"({"contributor":"","features":[1,2,3],"label":1})",
       R"({"contributor":"a","features":[9007199254740993,1e23,4.9e-324],"label":1})",
+      // Integers past 64 bits: the general parser rejects the document.
+      R"({"contributor":"a","features":[1,18446744073709551616,3],"label":1})",
+      R"({"contributor":"a","features":[1,2,-9223372036854775809],"label":1})",
+      R"({"contributor":"a","features":[1,2,3],"label":77777777777777777777777})",
+      R"({"contributor":"a","features":[1,18446744073709551615,-9223372036854775808],"label":1})",
       R"({"contributor":"a","features":[1,2,3],"label":1,"time":0})",
       R"({"contributor":"a","features":[1,2,3],"label":1,"time":-0})",
       R"({"contributor":"a","features":[1,2,3],"label":1,"time":99999999999999999999})",

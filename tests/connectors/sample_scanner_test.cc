@@ -30,9 +30,10 @@ TEST(ParseJsonNumberTest, MatchesStrtodOnBothConversionPaths) {
       "0", "-0.0", "-0e1", "1", "-1", "0.1", "123.456", "-1.5e3", "1E-5", "2e+2", "0.000123",
       // Past Clinger's fast path: mantissa above 2^53, power above 22,
       // more than 19 digits, and the edges of the double range.
-      "9007199254740993", "1e23", "123456789012345678901234", "0.30000000000000004",
-      "2.2250738585072014e-308", "1.7976931348623157e308", "4.9e-324",
-      "0.00000000000000000000000000001"};
+      "9007199254740993", "1e23", "123456789012345678901234.5", "0.30000000000000004",
+      // The widest integers the general parser reads.
+      "9999999999999999999", "-9223372036854775808", "2.2250738585072014e-308",
+      "1.7976931348623157e308", "4.9e-324", "0.00000000000000000000000000001"};
   for (const std::string& text : numbers) ExpectParsesLikeStrtod(text);
 }
 
@@ -52,6 +53,9 @@ TEST(ParseJsonNumberTest, MatchesStrtodOnSeededRandomDecimals) {
     std::string text = fmt::format("{}{}", (random() & 1) ? "-" : "", digits.substr(0, point));
     if (point < digits.size()) text.append(".").append(digits, point);
     if (kind >= 2) text.append(fmt::format("e{}", exponent(random)));
+    // Integers wider than 64 bits are declined (see the next test).
+    const bool integer = point == digits.size() && kind < 2;
+    if (integer && digits.size() > 18) continue;
     ExpectParsesLikeStrtod(text);
   }
 }
@@ -62,6 +66,20 @@ TEST(ParseJsonNumberTest, ReadsMinusZeroAsTheIntegerZero) {
   EXPECT_FALSE(std::signbit(parsed));
   ASSERT_TRUE(ParseJsonNumber("-0.0", &parsed));
   EXPECT_TRUE(std::signbit(parsed));
+}
+
+// The general parser rejects integers a 64-bit integer cannot hold, where
+// a double could: the scanner declines them so that it decides.
+TEST(ParseJsonNumberTest, DeclinesIntegersWiderThanSixtyFourBits) {
+  for (const char* text : {"18446744073709551616", "-9223372036854775809",
+                           "77777777777777777777777777777777777777777", "-10000000000000000000"}) {
+    SCOPED_TRACE(text);
+    double parsed = 0.0;
+    EXPECT_FALSE(ParseJsonNumber(text, &parsed));
+  }
+  double parsed = 0.0;
+  EXPECT_TRUE(ParseJsonNumber("77777777777777777777777777777777777777777.0", &parsed));
+  EXPECT_TRUE(ParseJsonNumber("7e40", &parsed));
 }
 
 TEST(ParseJsonNumberTest, RejectsWhatJsonGrammarForbidsOrADoubleCannotHold) {
