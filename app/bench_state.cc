@@ -23,10 +23,10 @@
 // is set against the cache budget plus RocksDB's block cache and
 // memtables. Each update phase also reports the CPU time per update of the
 // engine's thread, the store's writer thread and RocksDB's flush and
-// compaction threads: with two cores, their sum bounds the rate. An
-// "update" is what the engine does to a record per sample: decay-free
-// accumulation into the gradient sum and counters, so the numbers isolate
-// the store.
+// compaction threads (with two cores, their sum bounds the rate), and the
+// bytes RocksDB wrote to table files per committed byte. An "update" is
+// what the engine does to a record per sample: decay-free accumulation
+// into the gradient sum and counters, so the numbers isolate the store.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -108,8 +108,20 @@ struct PhaseResult {
   double commit_seconds = 0;
   uint64_t cache_hits = 0;
   uint64_t cache_misses = 0;  // Records looked up in the store.
+  // Bytes of the phase's write batches, and what RocksDB wrote to table
+  // files meanwhile. Compaction runs behind the writes, so a phase also
+  // pays some of the previous phase's and leaves some to the next.
+  uint64_t commit_bytes = 0;
+  uint64_t flush_bytes = 0;
+  uint64_t compaction_write_bytes = 0;
   ThreadCpu cpu;
   double rate() const { return seconds > 0 ? static_cast<double>(updates) / seconds : 0; }
+  // Table-file bytes written per committed byte.
+  double write_amplification() const {
+    return commit_bytes > 0 ? static_cast<double>(flush_bytes + compaction_write_bytes) /
+                                  static_cast<double>(commit_bytes)
+                            : 0;
+  }
   double hit_ratio() const {
     const uint64_t lookups = cache_hits + cache_misses;
     return lookups > 0 ? static_cast<double>(cache_hits) / static_cast<double>(lookups) : 0;
@@ -236,10 +248,11 @@ Status ApplyBatch(state::ContributorCache& cache, state::TableResidents& residen
 
 // The engine side of the benchmark: resident records and their cache.
 struct Engine {
-  Engine(state::StateStore* store, const BenchOptions& options)
-      : cache(store, &residents, options.cache_mb * kMiB) {
+  Engine(state::StateStore* opened, const BenchOptions& options)
+      : store(opened), cache(opened, &residents, options.cache_mb * kMiB) {
     prototype.gradient_sum.assign(static_cast<size_t>(options.dimension), 0.0);
   }
+  state::StateStore* store;
   state::TableResidents residents;
   state::ContributorCache cache;
   engine::ContributorStats prototype;
@@ -252,6 +265,7 @@ StatusOr<PhaseResult> RunPhase(Engine& engine, const BenchOptions& options, uint
   std::vector<std::string> ids(static_cast<size_t>(options.batch));
   PhaseResult result;
   const state::CacheStats cache_before = engine.cache.stats();
+  const state::StoreStats store_before = engine.store->Stats();
   const ThreadCpu cpu_before = ReadThreadCpu();
   const Clock::time_point start = Clock::now();
   for (uint64_t b = 0; b < batches; ++b) {
@@ -270,6 +284,11 @@ StatusOr<PhaseResult> RunPhase(Engine& engine, const BenchOptions& options, uint
   const state::CacheStats cache_after = engine.cache.stats();
   result.cache_hits = cache_after.hits_total - cache_before.hits_total;
   result.cache_misses = cache_after.misses_total - cache_before.misses_total;
+  const state::StoreStats store_after = engine.store->Stats();
+  result.commit_bytes = store_after.commit_bytes_total - store_before.commit_bytes_total;
+  result.flush_bytes = store_after.flush_bytes_total - store_before.flush_bytes_total;
+  result.compaction_write_bytes =
+      store_after.compaction_write_bytes_total - store_before.compaction_write_bytes_total;
   return result;
 }
 
@@ -382,6 +401,10 @@ nlohmann::json PhaseJson(const PhaseResult& phase) {
           {"cache_hits", phase.cache_hits},
           {"cache_misses", phase.cache_misses},
           {"cache_hit_ratio", phase.hit_ratio()},
+          {"commit_bytes", phase.commit_bytes},
+          {"flush_bytes", phase.flush_bytes},
+          {"compaction_write_bytes", phase.compaction_write_bytes},
+          {"write_amplification", phase.write_amplification()},
           {"cpu_microseconds_per_update", CpuJson(phase.cpu_per_update())},
           {"updates_per_second", phase.rate()}};
 }
@@ -428,6 +451,13 @@ void PrintCpu(std::string_view name, const PhaseResult& phase) {
       "  CPU per update, %s: engine thread %.2f us, store writer %.2f us, RocksDB flush "
       "%.2f us, compaction %.2f us, other %.2f us\n",
       std::string(name).c_str(), cpu.engine, cpu.writer, cpu.flush, cpu.compaction, cpu.other);
+  const double mib = static_cast<double>(kMiB);
+  std::printf(
+      "  table files written, %s: %.0f MiB committed, %.0f MiB flushed, %.0f MiB compacted "
+      "(write amplification %.1f)\n",
+      std::string(name).c_str(), static_cast<double>(phase.commit_bytes) / mib,
+      static_cast<double>(phase.flush_bytes) / mib,
+      static_cast<double>(phase.compaction_write_bytes) / mib, phase.write_amplification());
 }
 
 void PrintText(const BenchOptions& options, const BenchResult& result) {

@@ -554,6 +554,8 @@ StoreStats StateStore::Stats() const {
   stats.wal_bytes_total = Ticker(*statistics_, rocksdb::WAL_FILE_BYTES);
   stats.wal_syncs_total = Ticker(*statistics_, rocksdb::WAL_FILE_SYNCED);
   stats.stall_micros_total = Ticker(*statistics_, rocksdb::STALL_MICROS);
+  stats.flush_bytes_total = Ticker(*statistics_, rocksdb::FLUSH_WRITE_BYTES);
+  stats.compaction_write_bytes_total = Ticker(*statistics_, rocksdb::COMPACT_WRITE_BYTES);
   stats.live_data_bytes = PropertySum(Properties::kEstimateLiveDataSize);
   stats.sst_files_bytes = PropertySum(Properties::kTotalSstFilesSize);
   stats.memtable_bytes = PropertySum(Properties::kCurSizeAllMemTables);

@@ -148,7 +148,11 @@ struct StoreStats {
   uint64_t wal_bytes_total = 0;
   uint64_t wal_syncs_total = 0;
   uint64_t stall_micros_total = 0;  // Writes delayed by RocksDB.
-  uint64_t live_data_bytes = 0;     // Estimated live data on disk.
+  // Bytes RocksDB wrote to table files, by memtable flushes and by
+  // compactions; against commit_bytes_total, the write amplification.
+  uint64_t flush_bytes_total = 0;
+  uint64_t compaction_write_bytes_total = 0;
+  uint64_t live_data_bytes = 0;  // Estimated live data on disk.
   uint64_t sst_files_bytes = 0;
   uint64_t memtable_bytes = 0;
   uint64_t block_cache_usage_bytes = 0;

@@ -85,6 +85,22 @@ class BenchStateTest(unittest.TestCase):
         self.assertEqual(set(cpu), {"engine", "writer", "flush", "compaction", "other"})
         self.assertGreater(cpu["engine"], 0)
 
+    def test_table_file_writes_are_reported(self):
+        # 1 MiB memtables make even this small store flush and compact.
+        result = run_bench("--zipf", "0", "--write-buffer-mb", "1")
+        self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+        report = last_json(result)
+        populate = report["populate"]
+        # Each populate update writes one new record of well over 100 bytes.
+        self.assertGreater(populate["commit_bytes"], CONTRIBUTORS * 100)
+        self.assertGreater(populate["flush_bytes"], 0)
+        phases = [report[name] for name in ("populate", "update", "update_sync")]
+        self.assertGreater(sum(phase["compaction_write_bytes"] for phase in phases), 0)
+        for phase in phases:
+            written = phase["flush_bytes"] + phase["compaction_write_bytes"]
+            self.assertAlmostEqual(phase["write_amplification"], written / phase["commit_bytes"])
+        self.assertIn("table files written, uniform", result.stdout)
+
     def test_text_report_names_every_phase(self):
         for line in ("populate (new records)", "update, uniform (no fsync)",
                      "update, Zipf 0.99 (no fsync)", "update, uniform, fsync/commit",
