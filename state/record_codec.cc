@@ -1,5 +1,6 @@
 #include "state/record_codec.h"
 
+#include <span>
 #include <utility>
 
 #include <fmt/format.h>
@@ -23,16 +24,28 @@ Status Corrupt(RecordKind kind, std::string_view key, std::string_view what) {
       fmt::format("{} value at key {}: {}", RecordKindName(kind), PrintableKey(key), what));
 }
 
+// Starts `value` over with the header, keeping its buffer and making room
+// for `field_bytes` of fields and the checksum.
+void BeginInto(RecordKind kind, size_t field_bytes, std::string* value) {
+  value->clear();
+  value->reserve(kHeaderBytes + field_bytes + kChecksumBytes);
+  value->push_back(static_cast<char>(kFormatVersion));
+  value->push_back(static_cast<char>(kind));
+}
+
+void FinishInto(std::string* value) {
+  const uint32_t crc = internal::Crc32c(*value);
+  ByteWriter(value).PutU32(crc);
+}
+
 std::string Begin(RecordKind kind) {
   std::string value;
-  value.push_back(static_cast<char>(kFormatVersion));
-  value.push_back(static_cast<char>(kind));
+  BeginInto(kind, 0, &value);
   return value;
 }
 
 std::string Finish(std::string value) {
-  const uint32_t crc = internal::Crc32c(value);
-  ByteWriter(&value).PutU32(crc);
+  FinishInto(&value);
   return value;
 }
 
@@ -99,7 +112,7 @@ void ReadVerification(ByteReader& reader, engine::Verification* out) {
   *out = static_cast<engine::Verification>(level);
 }
 
-void WriteReals(ByteWriter& writer, const std::vector<double>& values) {
+void WriteReals(ByteWriter& writer, std::span<const double> values) {
   writer.PutU32(static_cast<uint32_t>(values.size()));
   for (double value : values) writer.PutF64(value);
 }
@@ -248,8 +261,14 @@ std::string PrintableKey(std::string_view key) {
 }
 
 std::string EncodeContributor(const engine::ContributorStats& stats) {
-  std::string value = Begin(RecordKind::kContributor);
-  ByteWriter writer(&value);
+  std::string value;
+  EncodeContributorInto(stats, &value);
+  return value;
+}
+
+void EncodeContributorInto(const engine::ContributorStats& stats, std::string* value) {
+  BeginInto(RecordKind::kContributor, ContributorFieldBytes(stats.gradient_sum.size()), value);
+  ByteWriter writer(value);
   writer.PutU8(static_cast<uint8_t>(stats.verification));
   writer.PutF64(stats.reputation);
   writer.PutU8(stats.has_metadata ? 1 : 0);
@@ -258,14 +277,14 @@ std::string EncodeContributor(const engine::ContributorStats& stats) {
   writer.PutF64(stats.gradient_weight);
   writer.PutF64(stats.consistent);
   writer.PutF64(stats.inconsistent);
-  WriteReals(writer, {stats.heldout_loss.begin(), stats.heldout_loss.end()});
+  WriteReals(writer, stats.heldout_loss);
   writer.PutF64(stats.heldout_weight);
   writer.PutI64(stats.first_time_ms);
   writer.PutI64(stats.last_time_ms);
   writer.PutU64(stats.samples);
   writer.PutU64(stats.heldout_samples);
   writer.PutF64(stats.attribution);
-  return Finish(std::move(value));
+  FinishInto(value);
 }
 
 StatusOr<engine::ContributorStats> DecodeContributor(std::string_view key, std::string_view value) {

@@ -23,6 +23,7 @@
 #ifndef ANML_STATE_RECORD_CODEC_H_
 #define ANML_STATE_RECORD_CODEC_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -54,6 +55,19 @@ std::string_view RecordKindName(RecordKind kind);
 std::string PrintableKey(std::string_view key);
 
 std::string EncodeContributor(const engine::ContributorStats& stats);
+// The same into `value`, replacing its contents but keeping its buffer, so
+// a commit encodes its records into one string.
+void EncodeContributorInto(const engine::ContributorStats& stats, std::string* value);
+// The bytes of a contributor value's fields (without the header and the
+// checksum) for a gradient sum of `gradient_length` coordinates.
+constexpr size_t ContributorFieldBytes(size_t gradient_length) {
+  // Verification, reputation, has_metadata, as_of; the gradient sum with
+  // its count; gradient weight, consistent, inconsistent; the held-out
+  // losses with their count; held-out weight, first and last time, the two
+  // sample counts, attribution.
+  return 1 + 8 + 1 + 8 + (4 + 8 * gradient_length) + 3 * 8 + (4 + 8 * engine::kSchemeCount) + 8 +
+         2 * 8 + 2 * 8 + 8;
+}
 StatusOr<engine::ContributorStats> DecodeContributor(std::string_view key, std::string_view value);
 
 std::string EncodeMetadata(const ContributorMetadata& metadata);

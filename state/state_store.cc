@@ -440,6 +440,7 @@ Status StateStore::AddContributors(const CommitBatch& batch, rocksdb::WriteBatch
   }
   std::sort(sorted.begin(), sorted.end(),
             [](const auto* a, const auto* b) { return a->id < b->id; });
+  std::string value;  // One buffer for every record: the batch copies each.
   for (const CommitBatch::Contributor* entry : sorted) {
     const CommitBatch::Contributor& contributor = *entry;
     ANML_RETURN_IF_ERROR(CheckId(contributor.id));
@@ -447,8 +448,8 @@ Status StateStore::AddContributors(const CommitBatch& batch, rocksdb::WriteBatch
       return InvalidArgument(
           fmt::format("commit: contributor {} has no record", PrintableKey(contributor.id)));
     }
-    ANML_RETURN_IF_ERROR(Put(out, internal::kContributorsFamily, contributor.id,
-                             EncodeContributor(*contributor.stats)));
+    EncodeContributorInto(*contributor.stats, &value);
+    ANML_RETURN_IF_ERROR(Put(out, internal::kContributorsFamily, contributor.id, value));
     if (contributor.weight) {
       ANML_RETURN_IF_ERROR(
           Put(out, internal::kWeightsFamily, contributor.id, EncodeWeight(*contributor.weight)));

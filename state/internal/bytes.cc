@@ -16,20 +16,7 @@ uint64_t LoadLittleEndian(const char* bytes, size_t width) {
   return value;
 }
 
-void StoreLittleEndian(uint64_t value, size_t width, std::string* out) {
-  // One append per number, not one per byte: encoding is on the commit path.
-  char bytes[8];
-  for (size_t i = 0; i < width; ++i) bytes[i] = static_cast<char>((value >> (8 * i)) & 0xffu);
-  out->append(bytes, width);
-}
-
 }  // namespace
-
-void ByteWriter::PutU32(uint32_t value) { StoreLittleEndian(value, 4, out_); }
-
-void ByteWriter::PutU64(uint64_t value) { StoreLittleEndian(value, 8, out_); }
-
-void ByteWriter::PutF64(double value) { PutU64(std::bit_cast<uint64_t>(value)); }
 
 void ByteWriter::PutString(std::string_view value) {
   PutU32(static_cast<uint32_t>(value.size()));

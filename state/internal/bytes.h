@@ -13,6 +13,7 @@
 #ifndef ANML_STATE_INTERNAL_BYTES_H_
 #define ANML_STATE_INTERNAL_BYTES_H_
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -25,14 +26,23 @@ class ByteWriter {
   explicit ByteWriter(std::string* out) : out_(out) {}
 
   void PutU8(uint8_t value) { out_->push_back(static_cast<char>(value)); }
-  void PutU32(uint32_t value);
-  void PutU64(uint64_t value);
+  void PutU32(uint32_t value) { PutLittleEndian<4>(value); }
+  void PutU64(uint64_t value) { PutLittleEndian<8>(value); }
   void PutI64(int64_t value) { PutU64(static_cast<uint64_t>(value)); }
-  void PutF64(double value);
+  void PutF64(double value) { PutU64(std::bit_cast<uint64_t>(value)); }
   // A u32 length followed by the bytes.
   void PutString(std::string_view value);
 
  private:
+  // Inline, one append per number: values are encoded on the commit path,
+  // a few dozen numbers per contributor record.
+  template <size_t kWidth>
+  void PutLittleEndian(uint64_t value) {
+    char bytes[kWidth];
+    for (size_t i = 0; i < kWidth; ++i) bytes[i] = static_cast<char>((value >> (8 * i)) & 0xffu);
+    out_->append(bytes, kWidth);
+  }
+
   std::string* out_;
 };
 

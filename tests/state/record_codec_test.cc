@@ -100,6 +100,22 @@ TEST(RecordCodecTest, ContributorBytesAreLittleEndianAndStable) {
   EXPECT_EQ(value.substr(kSamplesAt, 8), std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8));
 }
 
+TEST(RecordCodecTest, EncodingIntoAUsedBufferReplacesItsContents) {
+  ContributorStats longer = FullRecord();
+  longer.gradient_sum.assign(64, 0.5);
+  const ContributorStats shorter = FullRecord();
+  std::string buffer;
+  EncodeContributorInto(longer, &buffer);
+  EXPECT_EQ(buffer, EncodeContributor(longer));
+  EXPECT_EQ(buffer.size(), 2 + ContributorFieldBytes(64) + 4);
+  EncodeContributorInto(shorter, &buffer);
+  EXPECT_EQ(buffer, EncodeContributor(shorter));
+  EXPECT_EQ(buffer.size(), 2 + ContributorFieldBytes(shorter.gradient_sum.size()) + 4);
+  StatusOr<ContributorStats> decoded = DecodeContributor("lab-17", buffer);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, shorter);
+}
+
 TEST(RecordCodecTest, ModelRoundTripsEveryArray) {
   const ModelSnapshot model = FullModel();
   StatusOr<ModelSnapshot> decoded = DecodeModel(ModelKey(42), EncodeModel(model));
