@@ -30,6 +30,7 @@
 
 #include "engine/contributor_stats.h"
 #include "engine/model_snapshot.h"
+#include "engine/scheme.h"
 #include "engine/status.h"
 #include "state/records.h"
 
@@ -68,6 +69,7 @@ constexpr size_t ContributorFieldBytes(size_t gradient_length) {
   return 1 + 8 + 1 + 8 + (4 + 8 * gradient_length) + 3 * 8 + (4 + 8 * engine::kSchemeCount) + 8 +
          2 * 8 + 2 * 8 + 8;
 }
+
 StatusOr<engine::ContributorStats> DecodeContributor(std::string_view key, std::string_view value);
 
 std::string EncodeMetadata(const ContributorMetadata& metadata);
