@@ -451,6 +451,10 @@ void PrintCpu(std::string_view name, const PhaseResult& phase) {
       "  CPU per update, %s: engine thread %.2f us, store writer %.2f us, RocksDB flush "
       "%.2f us, compaction %.2f us, other %.2f us\n",
       std::string(name).c_str(), cpu.engine, cpu.writer, cpu.flush, cpu.compaction, cpu.other);
+}
+
+void PrintTableWrites(std::string_view name, const PhaseResult& phase) {
+  if (phase.updates == 0) return;
   const double mib = static_cast<double>(kMiB);
   std::printf(
       "  table files written, %s: %.0f MiB committed, %.0f MiB flushed, %.0f MiB compacted "
@@ -473,7 +477,11 @@ void PrintText(const BenchOptions& options, const BenchResult& result) {
   }
   PrintPhase("update, uniform, fsync/commit", result.sync);
   PrintCpu("uniform", result.uniform);
-  if (options.zipf > 0) PrintCpu("Zipf", result.zipf);
+  PrintTableWrites("uniform", result.uniform);
+  if (options.zipf > 0) {
+    PrintCpu("Zipf", result.zipf);
+    PrintTableWrites("Zipf", result.zipf);
+  }
   const double mib = static_cast<double>(kMiB);
   std::printf(
       "resident memory after updates: %.1f MiB (%.1f MiB before opening the store); "
