@@ -195,6 +195,7 @@ class StateStore {
   StatusOr<std::optional<engine::ContributorStats>> Load(std::string_view id);
 
   // Load() for many ids in one RocksDB call; result i belongs to ids[i].
+  // Ids in any order; in id order RocksDB need not sort them.
   StatusOr<std::vector<std::optional<engine::ContributorStats>>> LoadMany(
       std::span<const std::string_view> ids);
 

@@ -174,6 +174,26 @@ TEST_F(StateStoreTest, LoadManyAnswersEachIdInOrder) {
   EXPECT_EQ(store->Stats().loads_found_total, 1u);
 }
 
+// Ids in id order skip RocksDB's sort of the keys; out of order they are
+// sorted there, and either way result i answers ids[i].
+TEST_F(StateStoreTest, LoadManyAnswersIdsOutOfOrder) {
+  auto store = OpenOrDie(Options());
+  ASSERT_NE(store, nullptr);
+  const ContributorStats c1 = Record(1);
+  const ContributorStats c3 = Record(3);
+  CommitBatch batch;
+  batch.contributors = {{"c1", &c1, std::nullopt}, {"c3", &c3, std::nullopt}};
+  ASSERT_TRUE(store->Commit(batch).ok());
+  const std::vector<std::string_view> ids = {"c3", "c2", "c1", "c3"};
+  auto loaded = store->LoadMany(ids);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_EQ(loaded->size(), 4u);
+  EXPECT_EQ((*loaded)[0], c3);
+  EXPECT_FALSE((*loaded)[1].has_value());
+  EXPECT_EQ((*loaded)[2], c1);
+  EXPECT_EQ((*loaded)[3], c3);
+}
+
 // The ContributorCache keeps decoded records, so reading a contributor
 // must not also keep its raw block; metadata reads still fill the cache,
 // which shows the usage figure does move when blocks are added.
