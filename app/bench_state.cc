@@ -18,7 +18,18 @@
 //      the id space; a few contributors send most samples, as in most
 //      real streams;
 //   4. reopen: close (flushing memtables), then time Open() + Recover();
-//   5. sync: --sync-batches more uniform batches with an fsync per commit.
+//   5. sync: --sync-batches more uniform batches with an fsync per commit;
+//   6. RocksDB alone, the reference for the uniform phase: a second store
+//      directory opened with the store's RocksDB options, populated the
+//      same way, then the uniform phase's batches (the same ids) with none
+//      of the store's own work: no cache, no decoding or encoding, no writer
+//      thread. Each batch looks up as many distinct ids as the store's
+//      uniform phase loaded per batch, in one sorted MultiGet that leaves
+//      the block cache alone, and writes every id of the batch (values of
+//      the encoded record's size) with the input offset in one write batch.
+//      Its CPU per update is what RocksDB itself spends on what the store
+//      asks of it; with the machine's cores it bounds the rate any code on
+//      this RocksDB could reach.
 // Resident memory (VmRSS) is read after each update phase and the larger
 // is set against the cache budget plus RocksDB's block cache and
 // memtables. Each update phase also reports the CPU time per update of the
@@ -31,25 +42,33 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <numeric>
 #include <random>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <rocksdb/db.h>
 #include <spdlog/spdlog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/commands.h"
 #include "engine/sample.h"
 #include "simulation/zipf_ranks.h"
 #include "state/contributor_cache.h"
+#include "state/internal/rocksdb_options.h"
+#include "state/internal/rocksdb_status.h"
+#include "state/record_codec.h"
 #include "state/state_store.h"
 
 namespace anml::app {
@@ -96,6 +115,7 @@ struct ThreadCpu {
   ThreadCpu operator*(double factor) const {
     return {engine * factor, writer * factor, flush * factor, compaction * factor, other * factor};
   }
+  double total() const { return engine + writer + flush + compaction + other; }
 };
 
 struct PhaseResult {
@@ -132,8 +152,26 @@ struct PhaseResult {
   }
 };
 
+// Phase 6: the uniform phase's reads and writes on RocksDB alone.
+struct AloneResult {
+  uint64_t batches = 0;
+  uint64_t updates = 0;
+  uint64_t lookups = 0;
+  double seconds = 0;
+  // CPU seconds of the calling thread in MultiGet and in Write, and of
+  // every thread over the phase.
+  double lookup_cpu = 0;
+  double write_cpu = 0;
+  ThreadCpu cpu;
+  double rate() const { return seconds > 0 ? static_cast<double>(updates) / seconds : 0; }
+  double PerUpdate(double cpu_seconds) const {
+    return updates > 0 ? cpu_seconds * 1e6 / static_cast<double>(updates) : 0;
+  }
+};
+
 struct BenchResult {
   PhaseResult populate, uniform, zipf, sync;
+  AloneResult alone;
   double reopen_seconds = 0;
   uint64_t rss_bytes = 0, rss_before_bytes = 0;
   state::CacheStats cache;
@@ -194,6 +232,13 @@ ThreadCpu ReadThreadCpu() {
     }
   }
   return cpu;
+}
+
+// CPU seconds of the calling thread.
+double ThreadCpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
 }
 
 std::string ContributorId(uint64_t index) { return fmt::format("contributor-{:07}", index); }
@@ -377,11 +422,140 @@ Status MeasureSync(const BenchOptions& options, BenchResult* result, int64_t* of
   return (*store)->Close();
 }
 
+// A RocksDB database opened with the state store's options, for phase 6.
+struct AloneStore {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* contributors() const {
+    return handles[state::internal::kContributorsFamily];
+  }
+  rocksdb::ColumnFamilyHandle* offsets() const { return handles[state::internal::kOffsetsFamily]; }
+  Status Close() {
+    for (rocksdb::ColumnFamilyHandle* handle : handles) {
+      db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    }
+    handles.clear();
+    return state::internal::FromRocksDb(db->Close(), "closing the RocksDB-alone store");
+  }
+  // After an error, which already fails the run: closing is best effort.
+  ~AloneStore() {
+    if (!handles.empty()) static_cast<void>(Close());
+  }
+};
+
+StatusOr<std::unique_ptr<AloneStore>> OpenAlone(const BenchOptions& options) {
+  state::StoreOptions store;
+  store.path = options.dir + "/rocksdb-alone";
+  store.block_cache_bytes = options.block_cache_mb * kMiB;
+  store.write_buffer_bytes = options.write_buffer_mb * kMiB;
+  // As the store keeps them, since counting costs CPU on every call.
+  std::shared_ptr<rocksdb::Statistics> statistics = rocksdb::CreateDBStatistics();
+  statistics->set_stats_level(rocksdb::StatsLevel::kExceptDetailedTimers);
+  rocksdb::DBOptions db_options = state::internal::MakeDbOptions(store, statistics);
+  db_options.create_missing_column_families = true;
+  auto alone = std::make_unique<AloneStore>();
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status opened = rocksdb::DB::Open(
+      db_options, store.path, state::internal::MakeFamilies(store), &alone->handles, &raw);
+  if (!opened.ok()) return state::internal::FromRocksDb(opened, "opening " + store.path);
+  alone->db.reset(raw);
+  return alone;
+}
+
+// The distinct ids of `ids`, in id order: as the store reads and writes.
+std::vector<rocksdb::Slice> SortedDistinct(std::span<const std::string> ids) {
+  std::vector<rocksdb::Slice> slices(ids.begin(), ids.end());
+  std::sort(slices.begin(), slices.end(),
+            [](const rocksdb::Slice& a, const rocksdb::Slice& b) { return a.compare(b) < 0; });
+  slices.erase(std::unique(slices.begin(), slices.end()), slices.end());
+  return slices;
+}
+
+// Writes one batch: a value per distinct id, and the input offset.
+Status WriteAlone(AloneStore& alone, std::span<const std::string> ids, std::string& value,
+                  int64_t* offset, const std::string& offset_key) {
+  rocksdb::WriteBatch batch;
+  for (const rocksdb::Slice& id : SortedDistinct(ids)) {
+    // A different value each time, as updated records are.
+    const uint64_t stamp = engine::MixHash(static_cast<uint64_t>((*offset)++));
+    std::memcpy(value.data() + 2, &stamp, sizeof stamp);
+    batch.Put(alone.contributors(), id, value);
+  }
+  batch.Put(alone.offsets(), offset_key, state::EncodeOffset(*offset));
+  return state::internal::FromRocksDb(alone.db->Write(rocksdb::WriteOptions(), &batch),
+                                      "writing a batch");
+}
+
+// Phase 6 (see the top of this file). `lookups_per_batch` ids of each batch
+// are looked up: the uniform phase's loads per batch.
+StatusOr<AloneResult> MeasureAlone(const BenchOptions& options, uint64_t lookups_per_batch) {
+  auto alone = OpenAlone(options);
+  if (!alone.ok()) return alone.status();
+  engine::ContributorStats prototype;
+  prototype.gradient_sum.assign(static_cast<size_t>(options.dimension), 0.0);
+  std::string value = state::EncodeContributor(prototype);
+  auto offset_key = state::OffsetKey(kInput);
+  if (!offset_key.ok()) return offset_key.status();
+  int64_t offset = 0;
+
+  std::vector<std::string> ids(static_cast<size_t>(options.batch));
+  for (uint64_t next = 0; next < options.contributors;) {
+    const size_t count = std::min<uint64_t>(ids.size(), options.contributors - next);
+    for (size_t i = 0; i < count; ++i) ids[i] = ContributorId(next++);
+    ANML_RETURN_IF_ERROR(WriteAlone(**alone, std::span(ids).first(count), value, &offset,
+                                    *offset_key));
+  }
+
+  // The uniform phase's ids, in its order.
+  std::mt19937_64 rng(options.seed);
+  std::uniform_int_distribution<uint64_t> any(0, options.contributors - 1);
+  const size_t lookups = std::min<size_t>(lookups_per_batch, ids.size());
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;  // As the store reads contributor records.
+  AloneResult result;
+  const ThreadCpu cpu_before = ReadThreadCpu();
+  const Clock::time_point start = Clock::now();
+  for (int b = 0; b < options.batches; ++b) {
+    for (std::string& id : ids) id = ContributorId(any(rng));
+    double cpu = ThreadCpuSeconds();
+    const std::vector<rocksdb::Slice> keys = SortedDistinct(std::span(ids).first(lookups));
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    (*alone)->db->MultiGet(read, (*alone)->contributors(), keys.size(), keys.data(),
+                           values.data(), statuses.data(), /*sorted_input=*/true);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!statuses[i].ok()) {
+        return state::internal::FromRocksDb(statuses[i], "reading " + keys[i].ToString());
+      }
+    }
+    values.clear();  // Releases the blocks, as decoding does.
+    result.lookups += keys.size();
+    const double looked_up = ThreadCpuSeconds();
+    result.lookup_cpu += looked_up - cpu;
+    ANML_RETURN_IF_ERROR(WriteAlone(**alone, ids, value, &offset, *offset_key));
+    result.write_cpu += ThreadCpuSeconds() - looked_up;
+    result.updates += ids.size();
+    ++result.batches;
+  }
+  result.seconds = Seconds(start);
+  result.cpu = ReadThreadCpu() - cpu_before;
+  ANML_RETURN_IF_ERROR((*alone)->Close());
+  return result;
+}
+
 Status RunBench(const BenchOptions& options, BenchResult* result) {
   int64_t offset = 0;
   ANML_RETURN_IF_ERROR(MeasureUpdates(options, result, &offset));
   ANML_RETURN_IF_ERROR(MeasureReopen(options, result));
-  return MeasureSync(options, result, &offset);
+  ANML_RETURN_IF_ERROR(MeasureSync(options, result, &offset));
+  const uint64_t loads_per_batch =
+      result->uniform.commits > 0
+          ? (result->uniform.cache_misses + result->uniform.commits / 2) / result->uniform.commits
+          : 0;
+  auto alone = MeasureAlone(options, loads_per_batch);
+  if (!alone.ok()) return alone.status();
+  result->alone = *alone;
+  return Status::Ok();
 }
 
 nlohmann::json CpuJson(const ThreadCpu& cpu) {
@@ -409,6 +583,19 @@ nlohmann::json PhaseJson(const PhaseResult& phase) {
           {"updates_per_second", phase.rate()}};
 }
 
+nlohmann::json AloneJson(const AloneResult& alone) {
+  nlohmann::json cpu =
+      CpuJson(alone.cpu * (alone.updates > 0 ? 1e6 / static_cast<double>(alone.updates) : 0));
+  cpu["lookups"] = alone.PerUpdate(alone.lookup_cpu);
+  cpu["writes"] = alone.PerUpdate(alone.write_cpu);
+  return {{"batches", alone.batches},
+          {"updates", alone.updates},
+          {"lookups", alone.lookups},
+          {"seconds", alone.seconds},
+          {"cpu_microseconds_per_update", cpu},
+          {"updates_per_second", alone.rate()}};
+}
+
 nlohmann::json ResultJson(const BenchOptions& options, const BenchResult& result) {
   return {{"benchmark", "state"},
           {"contributors", options.contributors},
@@ -420,6 +607,7 @@ nlohmann::json ResultJson(const BenchOptions& options, const BenchResult& result
           {"update", PhaseJson(result.uniform)},
           {"update_zipf", options.zipf > 0 ? PhaseJson(result.zipf) : nlohmann::json()},
           {"update_sync", PhaseJson(result.sync)},
+          {"rocksdb_alone", AloneJson(result.alone)},
           {"reopen_seconds", result.reopen_seconds},
           {"rss_bytes", result.rss_bytes},
           {"rss_before_open_bytes", result.rss_before_bytes},
@@ -449,8 +637,34 @@ void PrintCpu(std::string_view name, const PhaseResult& phase) {
   const ThreadCpu cpu = phase.cpu_per_update();
   std::printf(
       "  CPU per update, %s: engine thread %.2f us, store writer %.2f us, RocksDB flush "
-      "%.2f us, compaction %.2f us, other %.2f us\n",
-      std::string(name).c_str(), cpu.engine, cpu.writer, cpu.flush, cpu.compaction, cpu.other);
+      "%.2f us, compaction %.2f us, other %.2f us; %.2f us in all\n",
+      std::string(name).c_str(), cpu.engine, cpu.writer, cpu.flush, cpu.compaction, cpu.other,
+      cpu.total());
+}
+
+// Updates per second that `cores` fully busy cores allow at `microseconds`
+// of CPU per update.
+double AllowedRate(double microseconds, unsigned cores) {
+  return microseconds > 0 ? 1e6 * cores / microseconds : 0;
+}
+
+// Phase 6, the reference for the uniform phase: the rate RocksDB's own CPU
+// allows.
+void PrintAlone(const BenchOptions& options, const AloneResult& alone) {
+  if (alone.updates == 0 || alone.batches == 0) return;
+  const ThreadCpu cpu = alone.cpu * (1e6 / static_cast<double>(alone.updates));
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::printf(
+      "RocksDB alone, uniform (the store's options, %.0f lookups and %d writes per batch, "
+      "no engine work) %10.0f updates/s\n",
+      static_cast<double>(alone.lookups) / static_cast<double>(alone.batches), options.batch,
+      alone.rate());
+  std::printf(
+      "  CPU per update, RocksDB alone: calling thread %.2f us (lookups %.2f, writes %.2f), "
+      "RocksDB flush %.2f us, compaction %.2f us, other %.2f us; %.2f us in all, so %u cores "
+      "allow at most %.0f updates/s\n",
+      cpu.engine, alone.PerUpdate(alone.lookup_cpu), alone.PerUpdate(alone.write_cpu), cpu.flush,
+      cpu.compaction, cpu.other, cpu.total(), cores, AllowedRate(cpu.total(), cores));
 }
 
 void PrintTableWrites(std::string_view name, const PhaseResult& phase) {
@@ -482,6 +696,7 @@ void PrintText(const BenchOptions& options, const BenchResult& result) {
     PrintCpu("Zipf", result.zipf);
     PrintTableWrites("Zipf", result.zipf);
   }
+  PrintAlone(options, result.alone);
   const double mib = static_cast<double>(kMiB);
   std::printf(
       "resident memory after updates: %.1f MiB (%.1f MiB before opening the store); "

@@ -2,7 +2,8 @@
 that agree with each other: every phase applies the updates it was asked
 for, every update is one cache hit or one miss, a Zipf-skewed stream finds
 more of its contributors resident than a uniform one under the same
-budget, and --zipf 0 skips the skewed phase. It checks no speed: rates on
+budget, the RocksDB-alone reference repeats the uniform phase's lookups
+and writes, and --zipf 0 skips the skewed phase. It checks no speed: rates on
 a shared machine are the benchmark's output, not a test's verdict.
 
 Usage: bench_state_test.py PATH_TO_ANML [unittest arguments]
@@ -101,10 +102,27 @@ class BenchStateTest(unittest.TestCase):
             self.assertAlmostEqual(phase["write_amplification"], written / phase["commit_bytes"])
         self.assertIn("table files written, uniform", result.stdout)
 
+    def test_rocksdb_alone_repeats_the_uniform_phase_without_the_store(self):
+        alone = self.report["rocksdb_alone"]
+        uniform = self.report["update"]
+        self.assertEqual(alone["batches"], BATCHES)
+        self.assertEqual(alone["updates"], BATCH * BATCHES)
+        # As many lookups per batch as the store loaded, less the repeats
+        # among a batch's first ids, which are looked up once.
+        self.assertLessEqual(alone["lookups"], uniform["cache_misses"] + BATCHES)
+        self.assertGreater(alone["lookups"], 0.9 * uniform["cache_misses"])
+        cpu = alone["cpu_microseconds_per_update"]
+        self.assertEqual(cpu["writer"], 0, "RocksDB alone has no writer thread")
+        self.assertGreater(cpu["lookups"], 0)
+        self.assertGreater(cpu["writes"], 0)
+        self.assertGreater(alone["updates_per_second"], 0)
+        self.assertRegex(self.result.stdout, r"cores allow at most \d+ updates/s")
+
     def test_text_report_names_every_phase(self):
         for line in ("populate (new records)", "update, uniform (no fsync)",
                      "update, Zipf 0.99 (no fsync)", "update, uniform, fsync/commit",
-                     "CPU per update, uniform", "reopen (open + recover)"):
+                     "CPU per update, uniform", "RocksDB alone, uniform",
+                     "reopen (open + recover)"):
             self.assertIn(line, self.result.stdout)
 
     def test_zipf_zero_skips_the_skewed_phase(self):
