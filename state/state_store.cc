@@ -435,18 +435,8 @@ Status StateStore::Put(rocksdb::WriteBatch* out, int family, std::string_view ke
 }
 
 Status StateStore::AddContributors(const CommitBatch& batch, rocksdb::WriteBatch* out) const {
-  // In id order: the contributor families' memtables then insert each id
-  // near the previous one (see rocksdb_options.cc).
-  std::vector<const CommitBatch::Contributor*> sorted;
-  sorted.reserve(batch.contributors.size());
-  for (const CommitBatch::Contributor& contributor : batch.contributors) {
-    sorted.push_back(&contributor);
-  }
-  std::sort(sorted.begin(), sorted.end(),
-            [](const auto* a, const auto* b) { return a->id < b->id; });
   std::string value;  // One buffer for every record: the batch copies each.
-  for (const CommitBatch::Contributor* entry : sorted) {
-    const CommitBatch::Contributor& contributor = *entry;
+  for (const CommitBatch::Contributor& contributor : batch.contributors) {
     ANML_RETURN_IF_ERROR(CheckId(contributor.id));
     if (contributor.stats == nullptr) {
       return InvalidArgument(

@@ -9,6 +9,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
+#include "state/internal/hash_memtable.h"
 #include "state/internal/logger.h"
 
 namespace anml::state::internal {
@@ -23,6 +24,9 @@ constexpr double kBloomBitsPerKey = 10.0;
 constexpr double kMemtableBloomRatio = 0.02;
 // Small column families (offsets, models, metadata) need little memtable.
 constexpr size_t kSmallWriteBuffer = size_t{4} << 20;
+// A contributor record's memtable entry: key, value of a 16-coordinate
+// record (about 290 bytes) and RocksDB's framing.
+constexpr size_t kContributorEntryBytes = 320;
 // Bound the log so a crash never leaves more than this to replay at open.
 constexpr uint64_t kMaxWalBytes = uint64_t{256} << 20;
 
@@ -80,16 +84,12 @@ rocksdb::ColumnFamilyOptions MakeFamilyOptions(std::shared_ptr<rocksdb::Cache> c
   }
   ChooseCompression(per_contributor, &family);
   if (per_contributor) {
-    // A commit inserts about a thousand random ids, which StateStore adds in
-    // id order. With an insert hint RocksDB's skip list starts each search
-    // where the previous insert ended and climbs only as far as the gap to
-    // the next id, instead of searching from the top every time. The empty
-    // prefix puts every id under one hint. Hashing ids into buckets instead
-    // made inserts cheaper still but left the flush to sort the whole
-    // memtable: in `anml bench state` (uniform updates) that flush cost
-    // 2.9 us per update on the flush thread, against 0.5 us this way, for
-    // about 0.6 us more per update on the committing thread.
-    family.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(0));
+    // A commit inserts about a thousand scattered ids, and every read is a
+    // point lookup: a hash-indexed memtable that sorts only when flushed
+    // (see hash_memtable.h), with buckets for entries of about a contributor
+    // record's size.
+    family.memtable_factory =
+        std::make_shared<HashMemTableFactory>(write_buffer / kContributorEntryBytes);
   }
   return family;
 }

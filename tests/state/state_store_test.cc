@@ -309,10 +309,9 @@ TEST_F(StateStoreTest, IterationVisitsEveryRecordInIdOrder) {
   EXPECT_EQ(weights, 1);
 }
 
-// Contributor memtables insert each commit's ids with a hint from the
-// previous insert; a scan must still see every record once, in id order,
-// whether it sits in a table file or in memory and in whatever order the
-// commit listed it.
+// Contributor memtables hash their ids and sort them only when iterated; a
+// scan must still see every record once, in id order, whether it sits in a
+// table file or in memory and in whatever order the commit listed it.
 TEST_F(StateStoreTest, ScanSeesFlushedAndUnflushedRecordsInIdOrder) {
   const ContributorStats record = Record(1);
   std::vector<std::string> expected;
