@@ -6,7 +6,6 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 #include "state/internal/hash_memtable.h"
@@ -113,8 +112,8 @@ rocksdb::DBOptions MakeDbOptions(const StoreOptions& options,
   db.create_missing_column_families = false;
   db.statistics = std::move(statistics);
   db.max_background_jobs = 2;
-  // Memtable insert hints (see MakeFamilyOptions) serve one writer at a
-  // time; the store has one.
+  // The hash memtable (see hash_memtable.h) takes one writer at a time;
+  // the store has one.
   db.allow_concurrent_memtable_write = false;
   db.max_total_wal_size = kMaxWalBytes;
   db.db_write_buffer_size = options.memtable_budget_bytes;
