@@ -52,15 +52,49 @@ struct Node {
 struct Sorted {
   Key key;
   const char* entry;
+  // Eight bytes of the user key as a big-endian number, for a sort that
+  // compares numbers before it reads keys (see SortByKey).
+  uint64_t rank = 0;
 };
 
 bool SortedBefore(const Sorted& a, const Sorted& b) { return Before(a.key, b.key); }
+
+// Sorts `entries` in internal key order. Keys in a memtable mostly share a
+// prefix ("contributor-" and the leading digits), so each entry is first
+// ranked by the eight bytes after the prefix all of them share, padded with
+// zeros past its end. Two keys whose ranks differ are in rank order, since
+// a key that ends inside the window has zeros where the other has bytes no
+// smaller; equal ranks fall back to comparing the keys. The flush's sort of
+// 100,000 entries then rarely touches their scattered memory.
+void SortByKey(std::vector<Sorted>& entries) {
+  if (entries.size() < 2) return;
+  const std::string_view first = entries.front().key.user;
+  size_t common = first.size();
+  for (const Sorted& entry : entries) {
+    const std::string_view user = entry.key.user;
+    const size_t limit = std::min(common, user.size());
+    size_t same = 0;
+    while (same < limit && user[same] == first[same]) ++same;
+    common = same;
+  }
+  for (Sorted& entry : entries) {
+    const std::string_view user = entry.key.user;
+    uint64_t rank = 0;
+    for (size_t i = common; i < common + sizeof rank; ++i) {
+      rank = (rank << 8) | (i < user.size() ? static_cast<unsigned char>(user[i]) : 0u);
+    }
+    entry.rank = rank;
+  }
+  std::sort(entries.begin(), entries.end(), [](const Sorted& a, const Sorted& b) {
+    return a.rank != b.rank ? a.rank < b.rank : Before(a.key, b.key);
+  });
+}
 
 // Every entry of a snapshot, sorted; positions past the end are invalid.
 class SortedIterator : public rocksdb::MemTableRep::Iterator {
  public:
   explicit SortedIterator(std::vector<Sorted> entries) : entries_(std::move(entries)) {
-    std::sort(entries_.begin(), entries_.end(), SortedBefore);
+    SortByKey(entries_);
   }
 
   bool Valid() const override { return at_ < entries_.size(); }

@@ -187,6 +187,28 @@ TEST_F(HashMemTableTest, IteratesInBytewiseOrderBeforeAndAfterAFlush) {
   for (const auto& [key, value] : model_) EXPECT_EQ(Get(key), value) << key;
 }
 
+// The sort ranks keys by eight bytes after the prefix they all share: here
+// a long one, keys that differ only past those eight bytes, and keys that
+// end inside them or at the shared prefix itself.
+TEST_F(HashMemTableTest, IteratesInBytewiseOrderWhenKeysShareALongPrefix) {
+  Open();
+  const std::string shared = "contributor-";
+  for (const std::string& tail :
+       {std::string(), std::string(1, '\0'), std::string("\0\0", 2), std::string("0"),
+        std::string("00000000"), std::string("00000000\xff"), std::string("\xff\xff"),
+        std::string("0000000"), std::string("00000000000000000001")}) {
+    Put(shared + tail, "edge");
+  }
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 1000; ++i) {
+    // Twenty digits: most keys agree on the first eight after the prefix.
+    Put(shared + fmt::format("{:020}", rng() % 100000), fmt::format("v{}", i));
+  }
+  ExpectIterationMatchesModel();
+  ASSERT_TRUE(db_->Flush(rocksdb::FlushOptions()).ok());
+  ExpectIterationMatchesModel();
+}
+
 TEST_F(HashMemTableTest, ReplaysTheLogIntoANewMemtableAtReopen) {
   Open();
   WriteMixedKeys();
