@@ -453,6 +453,9 @@ StatusOr<std::unique_ptr<AloneStore>> OpenAlone(const BenchOptions& options) {
   statistics->set_stats_level(rocksdb::StatsLevel::kExceptDetailedTimers);
   rocksdb::DBOptions db_options = state::internal::MakeDbOptions(store, statistics);
   db_options.create_missing_column_families = true;
+  // As the store does: RocksDB would log an error before creating it.
+  std::error_code error;
+  std::filesystem::create_directories(store.path, error);
   auto alone = std::make_unique<AloneStore>();
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status opened = rocksdb::DB::Open(
