@@ -59,11 +59,11 @@ struct Sorted {
 
 bool SortedBefore(const Sorted& a, const Sorted& b) { return Before(a.key, b.key); }
 
-// Sorts `entries` in internal key order. Keys in a memtable mostly share a
-// prefix ("contributor-" and the leading digits), so each entry is first
+// Sorts `entries` in internal key order. Ids in a memtable often share a prefix
+// (a scheme such as "contributor-" and leading digits), so each entry is first
 // ranked by the eight bytes after the prefix all of them share, padded with
-// zeros past its end. Two keys whose ranks differ are in rank order, since
-// a key that ends inside the window has zeros where the other has bytes no
+// zeros past its end. Two keys whose ranks differ are in rank order, since a
+// key that ends inside the window has zeros where the other has bytes no
 // smaller; equal ranks fall back to comparing the keys. The flush's sort of
 // 100,000 entries then rarely touches their scattered memory.
 void SortByKey(std::vector<Sorted>& entries) {
