@@ -52,8 +52,6 @@ class HashMemTableFactory : public rocksdb::MemTableRepFactory {
                                           rocksdb::Logger* logger) override;
   const char* Name() const override { return "AnmlHashMemTable"; }
 
-  size_t buckets() const { return buckets_; }
-
  private:
   size_t buckets_;
 };
